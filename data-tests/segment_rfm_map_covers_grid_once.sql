@@ -1,0 +1,33 @@
+-- Every cell of the 5 x 5 R x FM grid must fall in exactly one rectangle of the segment map,
+-- so every scored customer gets exactly one segment. Returns the cells that do not.
+with
+
+segment_rfm_map as (
+    select * from {{ ref('segment_rfm_map') }}
+),
+
+grid_cells as (
+    {% for recency_score in range(1, 6) %}
+    {% for frequency_monetary_score in range(1, 6) %}
+    select {{ recency_score }} as recency_score, {{ frequency_monetary_score }} as frequency_monetary_score
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+cell_matches as (
+    select
+        grid_cells.recency_score,
+        grid_cells.frequency_monetary_score,
+        count(segment_rfm_map.segment_name) as matching_rectangles
+    from grid_cells
+    left join segment_rfm_map
+        on grid_cells.recency_score between segment_rfm_map.recency_score_min and segment_rfm_map.recency_score_max
+        and grid_cells.frequency_monetary_score
+            between segment_rfm_map.frequency_monetary_score_min and segment_rfm_map.frequency_monetary_score_max
+    group by grid_cells.recency_score, grid_cells.frequency_monetary_score
+)
+
+select * from cell_matches
+where matching_rectangles <> 1

@@ -1,0 +1,194 @@
+"""The input data contract: which files a data directory holds and what their columns must look like.
+
+Checks run on the files themselves, through DuckDB, before anything is loaded or built, so a broken
+delivery stops the run with one sentence naming the file and the column and the warehouse is untouched.
+Row-level problems (one unreadable amount, a null id) are not contract errors: those rows are loaded and
+quarantined with a reason by the staging models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+# How many leading rows the type check reads. A column whose sampled values all fail to parse is of the
+# wrong type; isolated bad values further down are row defects, quarantined in staging.
+TYPE_SAMPLE_ROWS = 1000
+
+# DuckDB type each column kind must parse as.
+PARSE_TYPES = {"timestamp": "TIMESTAMP", "number": "DECIMAL(38, 6)", "integer": "BIGINT"}
+KIND_DESCRIPTIONS = {
+    "timestamp": "an ISO 8601 timestamp such as 2025-05-01 13:45:00",
+    "number": "a number such as 19.99",
+    "integer": "a whole number",
+}
+FORMATS = ("csv", "parquet")
+
+
+class ContractError(ValueError):
+    """The input files do not meet the contract; the message names the file and column to fix."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # text, timestamp, number or integer
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    required: bool
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+
+CONTRACT: tuple[Entity, ...] = (
+    Entity(
+        "customers",
+        required=True,
+        columns=(
+            Column("customer_id", "text"),
+            Column("created_at", "timestamp"),
+            Column("email", "text", required=False),
+            Column("country", "text"),
+            Column("birth_year", "integer", required=False),
+            Column("gender", "text", required=False),
+            Column("acquisition_channel", "text", required=False),
+        ),
+    ),
+    Entity(
+        "orders",
+        required=True,
+        columns=(
+            Column("order_id", "text"),
+            Column("customer_id", "text"),
+            Column("ordered_at", "timestamp"),
+            Column("status", "text"),
+            Column("amount", "number"),
+        ),
+    ),
+    Entity(
+        "order_items",
+        required=False,
+        columns=(
+            Column("order_id", "text"),
+            Column("product_id", "text"),
+            Column("category", "text"),
+            Column("quantity", "integer"),
+            Column("unit_price", "number"),
+        ),
+    ),
+    Entity(
+        "events",
+        required=False,
+        columns=(
+            Column("customer_id", "text"),
+            Column("occurred_at", "timestamp"),
+            Column("event_type", "text"),
+        ),
+    ),
+    Entity(
+        "nps_responses",
+        required=False,
+        columns=(
+            Column("customer_id", "text"),
+            Column("responded_at", "timestamp"),
+            Column("score", "integer"),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class EntityFiles:
+    """The files delivering one entity; empty `paths` means an absent optional entity."""
+
+    entity: Entity
+    file_format: str | None
+    paths: tuple[Path, ...]
+
+
+def scan_source(file_format: str, path: Path) -> str:
+    """DuckDB table function reading one file with its values as written (CSV as text)."""
+    quoted = "'" + str(path).replace("'", "''") + "'"
+    if file_format == "csv":
+        return f"read_csv({quoted}, all_varchar = true, header = true)"
+    return f"read_parquet({quoted})"
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def find_entity_files(data_dir: Path, entity: Entity) -> EntityFiles:
+    """`<name>.csv`, `<name>.parquet` or a folder `<name>/` of files in one of those formats."""
+    candidates = [data_dir / f"{entity.name}.{file_format}" for file_format in FORMATS]
+    candidates = [path for path in candidates if path.is_file()]
+    folder = data_dir / entity.name
+    if folder.is_dir():
+        candidates += sorted(path for path in folder.iterdir() if path.suffix.lstrip(".") in FORMATS)
+    expected = f"{entity.name}.csv, {entity.name}.parquet or a folder {entity.name}/ of such files"
+    if not candidates:
+        if entity.required:
+            raise ContractError(f"{data_dir}: required input '{entity.name}' is missing; expected {expected}.")
+        return EntityFiles(entity, None, ())
+    formats = {path.suffix.lstrip(".") for path in candidates}
+    if len(formats) > 1 or (folder.is_dir() and any(path.parent == data_dir for path in candidates)):
+        names = ", ".join(str(path.relative_to(data_dir)) for path in candidates)
+        raise ContractError(f"{data_dir}: '{entity.name}' is delivered more than once ({names}); keep one of {expected}.")
+    return EntityFiles(entity, formats.pop(), tuple(candidates))
+
+
+def check_file(connection: duckdb.DuckDBPyConnection, entity_files: EntityFiles, path: Path) -> None:
+    """Raises ContractError when one file lacks a column, has no rows or holds a column of the wrong type."""
+    entity = entity_files.entity
+    if path.stat().st_size == 0:
+        raise ContractError(f"{path}: the file is empty; '{entity.name}' needs a header and at least one row.")
+    source = scan_source(entity_files.file_format, path)
+    try:
+        described = connection.execute(f"describe select * from {source}").fetchall()
+    except duckdb.Error as error:
+        raise ContractError(f"{path}: cannot be read as {entity_files.file_format.upper()} ({error}).") from error
+    present = {row[0] for row in described}
+    for column in entity.columns:
+        if column.required and column.name not in present:
+            raise ContractError(f"{path}: required column '{column.name}' is missing.")
+    if connection.execute(f"select count(*) from (select 1 from {source} limit 1)").fetchone()[0] == 0:
+        raise ContractError(f"{path}: the file has no rows; '{entity.name}' needs at least one.")
+
+    typed_columns = [c for c in entity.columns if c.kind in PARSE_TYPES and c.name in present]
+    if not typed_columns:
+        return
+    counts = ", ".join(
+        f"count({quote_identifier(c.name)}), "
+        f"count(try_cast(cast({quote_identifier(c.name)} as varchar) as {PARSE_TYPES[c.kind]}))"
+        for c in typed_columns
+    )
+    sampled = connection.execute(
+        f"select {counts} from (select * from {source} limit {TYPE_SAMPLE_ROWS})"
+    ).fetchone()
+    for index, column in enumerate(typed_columns):
+        non_null, parsed = sampled[2 * index], sampled[2 * index + 1]
+        if non_null > 0 and parsed == 0:
+            raise ContractError(
+                f"{path}: column '{column.name}' has the wrong type; every value must be {KIND_DESCRIPTIONS[column.kind]}."
+            )
+
+
+def check_data_dir(data_dir: Path) -> list[EntityFiles]:
+    """Checks every contract file in `data_dir` and returns what to load, or raises ContractError."""
+    if not data_dir.is_dir():
+        raise ContractError(f"{data_dir}: the data directory does not exist.")
+    found = [find_entity_files(data_dir, entity) for entity in CONTRACT]
+    with duckdb.connect() as connection:
+        for entity_files in found:
+            for path in entity_files.paths:
+                check_file(connection, entity_files, path)
+    return found

@@ -1,0 +1,84 @@
+-- Engagement of each customer over the lookback window and their latest NPS answer, as of the as-of date.
+{%- set as_of = date_literal(as_of_date()) %}
+{%- set window_start = date_literal(purchase_window_start_date()) %}
+
+with
+
+events as (
+    select * from {{ ref('stg_shop__events') }}
+),
+
+nps_responses as (
+    select * from {{ ref('stg_shop__nps_responses') }}
+),
+
+events_in_window as (
+    select
+        customer_id,
+        event_type,
+        occurred_at
+    from events
+    where cast(occurred_at as date) between {{ window_start }} and {{ as_of }}
+),
+
+event_counts as (
+    select
+        customer_id,
+        count(*) as event_count,
+        cast(sum(case when event_type = 'page_view' then 1 else 0 end) as {{ dbt.type_bigint() }}) as page_view_count,
+        cast(sum(case when event_type = 'add_to_cart' then 1 else 0 end) as {{ dbt.type_bigint() }}) as add_to_cart_count,
+        cast(sum(case when event_type = 'email_open' then 1 else 0 end) as {{ dbt.type_bigint() }}) as email_open_count,
+        cast(sum(case when event_type = 'email_click' then 1 else 0 end) as {{ dbt.type_bigint() }}) as email_click_count,
+        max(occurred_at) as last_event_at
+    from events_in_window
+    group by customer_id
+),
+
+nps_ranked as (
+    select
+        customer_id,
+        nps_score,
+        responded_at,
+        -- the lower score wins a same-instant tie, so the result depends on values, not row order
+        row_number() over (
+            partition by customer_id
+            order by responded_at desc, nps_score asc
+        ) as recency_rank
+    from nps_responses
+    where cast(responded_at as date) <= {{ as_of }}
+),
+
+latest_nps as (
+    select
+        customer_id,
+        nps_score as latest_nps_score,
+        responded_at as latest_nps_responded_at
+    from nps_ranked
+    where recency_rank = 1
+),
+
+engaged_customers as (
+    select customer_id from event_counts
+    union
+    select customer_id from latest_nps
+),
+
+summarized as (
+    select
+        engaged_customers.customer_id,
+        coalesce(event_counts.event_count, 0) as event_count,
+        coalesce(event_counts.page_view_count, 0) as page_view_count,
+        coalesce(event_counts.add_to_cart_count, 0) as add_to_cart_count,
+        coalesce(event_counts.email_open_count, 0) as email_open_count,
+        coalesce(event_counts.email_click_count, 0) as email_click_count,
+        event_counts.last_event_at,
+        latest_nps.latest_nps_score,
+        latest_nps.latest_nps_responded_at
+    from engaged_customers
+    left join event_counts
+        on engaged_customers.customer_id = event_counts.customer_id
+    left join latest_nps
+        on engaged_customers.customer_id = latest_nps.customer_id
+)
+
+select * from summarized

@@ -1,0 +1,75 @@
+-- Every raw customer row, typed, with the reason it breaks the input contract (null when it does not).
+with
+
+source as (
+    select * from {{ source('shop', 'customers') }}
+),
+
+typed as (
+    select
+        ----------  ids
+        {{ clean_text('customer_id') }} as customer_id,
+
+        ----------  attributes
+        {{ clean_text('email') }} as email,
+        upper({{ clean_text('country') }}) as country,
+        {{ clean_text('gender') }} as gender,
+        {{ clean_text('acquisition_channel') }} as acquisition_channel,
+        -- optional attributes that cannot be read become null rather than quarantining the customer
+        {{ dbt.safe_cast('birth_year', dbt.type_int()) }} as birth_year,
+
+        ----------  timestamps
+        {{ dbt.safe_cast('created_at', api.Column.translate_type('timestamp')) }} as created_at,
+        created_at is null as is_created_at_missing,
+
+        ----------  lineage
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+        _loaded_at as loaded_at
+
+    from source
+),
+
+row_checked as (
+    select
+        *,
+        case
+            when customer_id is null then 'missing customer_id'
+            when is_created_at_missing then 'missing created_at'
+            when created_at is null then 'invalid created_at'
+            when created_at > loaded_at then 'created_at in the future'
+        end as row_failure_reason
+    from typed
+),
+
+deduplicated as (
+    select
+        *,
+        -- last write wins: a later load or file carries the newer version of a customer
+        row_number() over (
+            partition by customer_id, row_failure_reason
+            order by loaded_at desc, source_file desc, source_row_number desc
+        ) as version_rank
+    from row_checked
+),
+
+checked as (
+    select
+        customer_id,
+        email,
+        country,
+        gender,
+        acquisition_channel,
+        birth_year,
+        created_at,
+        source_file,
+        source_row_number,
+        loaded_at,
+        coalesce(
+            row_failure_reason,
+            case when version_rank > 1 then 'duplicate customer_id' end
+        ) as quarantine_reason
+    from deduplicated
+)
+
+select * from checked

@@ -1,0 +1,46 @@
+-- Every raw order item row, typed, with the reason it breaks the input contract (null when it does not).
+with
+
+source as (
+    select * from {{ source('shop', 'order_items') }}
+),
+
+orders as (
+    select * from {{ ref('stg_shop__orders') }}
+),
+
+typed as (
+    select
+        ----------  ids
+        {{ clean_text('order_id') }} as order_id,
+        {{ clean_text('product_id') }} as product_id,
+
+        ----------  item
+        lower({{ clean_text('category') }}) as category,
+        {{ dbt.safe_cast('quantity', dbt.type_int()) }} as quantity,
+        {{ dbt.safe_cast('unit_price', dbt.type_numeric()) }} as unit_price,
+
+        ----------  lineage
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+        _loaded_at as loaded_at
+
+    from source
+),
+
+checked as (
+    select
+        typed.*,
+        case
+            when typed.order_id is null then 'missing order_id'
+            when typed.product_id is null then 'missing product_id'
+            when typed.quantity is null or typed.quantity < 1 then 'invalid quantity'
+            when typed.unit_price is null or typed.unit_price < 0 then 'invalid unit_price'
+            when orders.order_id is null then 'unknown order_id'
+        end as quarantine_reason
+    from typed
+    left join orders
+        on typed.order_id = orders.order_id
+)
+
+select * from checked

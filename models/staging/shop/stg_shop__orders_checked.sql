@@ -1,0 +1,92 @@
+-- Every raw order row, typed, with the reason it breaks the input contract (null when it does not).
+with
+
+source as (
+    select * from {{ source('shop', 'orders') }}
+),
+
+customers as (
+    select * from {{ ref('stg_shop__customers') }}
+),
+
+order_statuses as (
+    select * from {{ ref('order_statuses') }}
+),
+
+typed as (
+    select
+        ----------  ids
+        {{ clean_text('order_id') }} as order_id,
+        {{ clean_text('customer_id') }} as customer_id,
+
+        ----------  order
+        lower({{ clean_text('status') }}) as status,
+        {{ dbt.safe_cast('amount', dbt.type_numeric()) }} as amount,
+        amount is null as is_amount_missing,
+
+        ----------  timestamps
+        {{ dbt.safe_cast('ordered_at', api.Column.translate_type('timestamp')) }} as ordered_at,
+        ordered_at is null as is_ordered_at_missing,
+
+        ----------  lineage
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+        _loaded_at as loaded_at
+
+    from source
+),
+
+row_checked as (
+    select
+        typed.*,
+        order_statuses.is_purchase,
+        case
+            when typed.order_id is null then 'missing order_id'
+            when typed.customer_id is null then 'missing customer_id'
+            when typed.is_ordered_at_missing then 'missing ordered_at'
+            when typed.ordered_at is null then 'invalid ordered_at'
+            when typed.ordered_at > typed.loaded_at then 'ordered_at in the future'
+            when typed.status is null then 'missing status'
+            when order_statuses.status is null then 'unknown status'
+            when typed.is_amount_missing then 'missing amount'
+            when typed.amount is null then 'invalid amount'
+            when typed.amount < 0 then 'negative amount'
+            when customers.customer_id is null then 'unknown customer_id'
+        end as row_failure_reason
+    from typed
+    left join customers
+        on typed.customer_id = customers.customer_id
+    left join order_statuses
+        on typed.status = order_statuses.status
+),
+
+deduplicated as (
+    select
+        *,
+        -- last write wins: a later load or file carries the newer state of an order (e.g. refunded)
+        row_number() over (
+            partition by order_id, row_failure_reason
+            order by loaded_at desc, source_file desc, source_row_number desc
+        ) as version_rank
+    from row_checked
+),
+
+checked as (
+    select
+        order_id,
+        customer_id,
+        ordered_at,
+        status,
+        is_purchase,
+        amount,
+        source_file,
+        source_row_number,
+        loaded_at,
+        coalesce(
+            row_failure_reason,
+            case when version_rank > 1 then 'duplicate order_id' end
+        ) as quarantine_reason
+    from deduplicated
+)
+
+select * from checked
