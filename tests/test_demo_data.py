@@ -1,0 +1,492 @@
+"""The synthetic data generator: file contract, reconciliations, behaviour and injected defects."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import NamedTuple
+
+import duckdb
+import pytest
+
+from scorehouse import demo_data
+from scorehouse.demo_data import GenerationSummary, generate, main
+
+END_DATE = date(2026, 11, 23)
+HISTORY_START = "2023-11-23"
+DAY_AFTER_END = "2026-11-24"
+TABLES = ("customers", "orders", "order_items", "events", "nps_responses")
+TIMESTAMP_COLUMNS = {
+    "customers": "created_at",
+    "orders": "ordered_at",
+    "events": "occurred_at",
+    "nps_responses": "responded_at",
+}
+CUSTOMERS = 4_000
+SMALL_CUSTOMERS = 1_000
+
+PARQUET_TYPES = {
+    "customers": [
+        ("customer_id", "VARCHAR"), ("created_at", "TIMESTAMP"), ("email", "VARCHAR"), ("country", "VARCHAR"),
+        ("birth_year", "INTEGER"), ("gender", "VARCHAR"), ("acquisition_channel", "VARCHAR"),
+    ],
+    "orders": [
+        ("order_id", "VARCHAR"), ("customer_id", "VARCHAR"), ("ordered_at", "TIMESTAMP"), ("status", "VARCHAR"),
+        ("amount", "DECIMAL(12,2)"),
+    ],
+    "order_items": [
+        ("order_id", "VARCHAR"), ("product_id", "VARCHAR"), ("category", "VARCHAR"), ("quantity", "INTEGER"),
+        ("unit_price", "DECIMAL(12,2)"),
+    ],
+    "events": [("customer_id", "VARCHAR"), ("occurred_at", "TIMESTAMP"), ("event_type", "VARCHAR")],
+    "nps_responses": [("customer_id", "VARCHAR"), ("responded_at", "TIMESTAMP"), ("score", "INTEGER")],
+}
+# What duckdb infers from the CSV text: integers widen, decimals become doubles.
+CSV_TYPE_CHANGES = {"INTEGER": "BIGINT", "DECIMAL(12,2)": "DOUBLE"}
+# MD5 of each table's rows as text, in file order, for the `generated` fixture
+# (4,000 customers, seed 7, default order volume). Pinned so that no change to
+# the generator alters the default data unnoticed.
+DEFAULT_ROW_DIGESTS = {
+    "customers": "7fd86e01fcb7b697fde911b9eeb43487",
+    "orders": "48348f1911ec17b5e46bd252af5b5f0d",
+    "order_items": "d314b2fcc7cd6c2c1675d94a92ea7aa3",
+    "events": "d602bdc7883d371686b05b370ad1e0e2",
+    "nps_responses": "a11604427e59d97129d0751f7c58a00e",
+}
+
+
+def _connect(data_dir: Path, file_format: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory database with one view per generated file."""
+    connection = duckdb.connect()
+    for table in TABLES:
+        connection.execute(f"create view {table} as select * from '{data_dir / f'{table}.{file_format}'}'")
+    return connection
+
+
+def _scalar(connection: duckdb.DuckDBPyConnection, sql: str) -> object:
+    return connection.execute(sql).fetchone()[0]
+
+
+def _row_digest(parquet_file: Path, column_names: list[str]) -> str:
+    """MD5 of the rows as text, in file order: independent of Parquet writer details such as its version."""
+    fields = ", ".join(f"coalesce(cast({name} as varchar), 'null')" for name in column_names)
+    return _scalar(
+        duckdb.connect(),
+        f"select md5(string_agg(concat_ws('|', {fields}), chr(10) order by file_row_number)) "
+        f"from read_parquet('{parquet_file}', file_row_number = true)",
+    )
+
+
+class _OrderMix(NamedTuple):
+    """Orders per customer; the shares of buyers are among customers with at least one order."""
+
+    mean_orders: float
+    prospect_share: float
+    one_order_share: float
+    ten_or_more_share: float
+    most_orders: int
+
+
+def _order_mix(shop: duckdb.DuckDBPyConnection) -> _OrderMix:
+    return _OrderMix(
+        *shop.execute(
+            """
+            with orders_per_customer as (
+                select customers.customer_id, count(orders.order_id) as orders
+                from customers
+                left join orders on customers.customer_id = orders.customer_id
+                group by customers.customer_id
+            )
+            select
+                avg(orders),
+                avg(cast(orders = 0 as int)),
+                avg(cast(orders = 1 as int)) filter (where orders > 0),
+                avg(cast(orders >= 10 as int)) filter (where orders > 0),
+                max(orders)
+            from orders_per_customer
+            """
+        ).fetchone()
+    )
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GenerationSummary]:
+    out_dir = tmp_path_factory.mktemp("parquet")
+    return out_dir, generate(out_dir, CUSTOMERS, seed=7, end_date=END_DATE)
+
+
+@pytest.fixture(scope="module")
+def shop(generated: tuple[Path, GenerationSummary]) -> duckdb.DuckDBPyConnection:
+    return _connect(generated[0], "parquet")
+
+
+@pytest.mark.parametrize("file_format", ["parquet", "csv"])
+def test_same_seed_writes_identical_files(tmp_path: Path, file_format: str) -> None:
+    for run in ("first", "second"):
+        generate(tmp_path / run, SMALL_CUSTOMERS, seed=3, end_date=END_DATE, file_format=file_format)
+    for table in TABLES:
+        file_name = f"{table}.{file_format}"
+        assert (tmp_path / "first" / file_name).read_bytes() == (tmp_path / "second" / file_name).read_bytes()
+
+
+def test_default_order_volume_keeps_the_pinned_rows(generated: tuple[Path, GenerationSummary]) -> None:
+    for table, columns in PARQUET_TYPES.items():
+        digest = _row_digest(generated[0] / f"{table}.parquet", [name for name, _ in columns])
+        assert digest == DEFAULT_ROW_DIGESTS[table], table
+
+
+def test_different_seed_changes_the_rows(tmp_path: Path, generated: tuple[Path, GenerationSummary]) -> None:
+    generate(tmp_path, CUSTOMERS, seed=8, end_date=END_DATE)
+    connection = duckdb.connect()
+    for table in TABLES:
+        changed = _scalar(
+            connection,
+            f"select count(*) from (select * from '{generated[0] / table}.parquet' "
+            f"except all select * from '{tmp_path / table}.parquet')",
+        )
+        assert changed > 0, table
+
+
+def test_csv_holds_the_same_rows_as_parquet(tmp_path: Path, generated: tuple[Path, GenerationSummary]) -> None:
+    generate(tmp_path, CUSTOMERS, seed=7, end_date=END_DATE, file_format="csv")
+    connection = duckdb.connect()
+    only_in_one = _scalar(
+        connection,
+        f"""
+        with parquet_orders as (select * from '{generated[0] / 'orders.parquet'}'),
+        csv_orders as (
+            select order_id, customer_id, ordered_at, status, cast(amount as decimal(12, 2)) as amount
+            from '{tmp_path / 'orders.csv'}'
+        )
+        select count(*) from (
+            (select * from parquet_orders except all select * from csv_orders)
+            union all
+            (select * from csv_orders except all select * from parquet_orders)
+        )
+        """,
+    )
+    assert only_in_one == 0
+
+
+@pytest.mark.parametrize("file_format", ["parquet", "csv"])
+def test_column_names_and_types(tmp_path: Path, file_format: str) -> None:
+    generate(tmp_path, SMALL_CUSTOMERS, end_date=END_DATE, file_format=file_format)
+    connection = _connect(tmp_path, file_format)
+    for table, columns in PARQUET_TYPES.items():
+        expected = columns if file_format == "parquet" else [
+            (name, CSV_TYPE_CHANGES.get(column_type, column_type)) for name, column_type in columns
+        ]
+        actual = connection.execute(f"select column_name, column_type from (describe {table})").fetchall()
+        assert actual == expected, table
+
+
+def test_csv_text_follows_the_contract(tmp_path: Path) -> None:
+    generate(tmp_path, SMALL_CUSTOMERS, end_date=END_DATE, file_format="csv")
+    header, first_order = (tmp_path / "orders.csv").read_text().splitlines()[:2]
+    assert header == '"order_id","customer_id","ordered_at","status","amount"'
+    assert re.fullmatch(
+        r'"O0000000001","C00000001",\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,"(completed|cancelled|refunded)",\d+\.\d\d',
+        first_order,
+    )
+    customers_text = (tmp_path / "customers.csv").read_text()
+    # A missing value is an empty field, not a quoted empty string.
+    assert re.search(r",(,|$)", customers_text, re.MULTILINE)
+    assert '""' not in customers_text
+
+
+def test_row_counts_match_the_summary(
+    generated: tuple[Path, GenerationSummary], shop: duckdb.DuckDBPyConnection
+) -> None:
+    summary = generated[1]
+    assert summary.defects == {}
+    assert summary.row_counts == {table: _scalar(shop, f"select count(*) from {table}") for table in TABLES}
+    assert summary.row_counts["customers"] == CUSTOMERS
+
+
+def test_ids_are_well_formed_and_unique(shop: duckdb.DuckDBPyConnection) -> None:
+    assert _scalar(shop, "select count(*) - count(distinct order_id) from orders") == 0
+    assert shop.execute("select min(customer_id), max(customer_id) from customers").fetchone() == (
+        "C00000001", "C00004000",
+    )
+    assert _scalar(shop, "select count(distinct customer_id) from customers") == CUSTOMERS
+    assert _scalar(shop, r"select count(*) from orders where not regexp_full_match(order_id, 'O\d{10}')") == 0
+    assert _scalar(
+        shop, r"select count(*) from order_items where not regexp_full_match(product_id, 'P\d{5}')"
+    ) == 0
+    assert _scalar(shop, "select count(*) from orders anti join customers using (customer_id)") == 0
+    assert _scalar(shop, "select count(*) from events anti join customers using (customer_id)") == 0
+
+
+def test_items_add_up_to_order_amounts(shop: duckdb.DuckDBPyConnection) -> None:
+    assert _scalar(
+        shop,
+        """
+        with item_totals as (
+            select order_id, sum(quantity * unit_price) as items_amount, count(*) as items
+            from order_items
+            group by order_id
+        )
+        select count(*)
+        from orders
+        left join item_totals on orders.order_id = item_totals.order_id
+        where item_totals.items_amount is distinct from orders.amount
+            or item_totals.items not between 1 and 4
+        """,
+    ) == 0
+    assert _scalar(shop, "select count(*) from order_items where quantity < 1 or unit_price < 1") == 0
+    assert _scalar(shop, "select min(amount) from orders") >= 1
+
+
+def test_timestamps_stay_inside_the_history(shop: duckdb.DuckDBPyConnection) -> None:
+    for table, column in TIMESTAMP_COLUMNS.items():
+        outside = _scalar(
+            shop,
+            f"select count(*) from {table} "
+            f"where {column} < timestamp '{HISTORY_START}' or {column} >= timestamp '{DAY_AFTER_END}'",
+        )
+        assert outside == 0, table
+    for table, column in (("orders", "ordered_at"), ("events", "occurred_at"), ("nps_responses", "responded_at")):
+        before_signup = _scalar(
+            shop,
+            f"select count(*) from {table} inner join customers using (customer_id) where {column} < created_at",
+        )
+        assert before_signup == 0, table
+
+
+def test_categorical_values_and_shares(shop: duckdb.DuckDBPyConnection) -> None:
+    assert {row[0] for row in shop.execute("select distinct category from order_items").fetchall()} == {
+        "electronics", "home", "beauty", "fashion", "sports", "toys", "books", "grocery", "garden", "pets",
+    }
+    assert {row[0] for row in shop.execute("select distinct event_type from events").fetchall()} == {
+        "page_view", "add_to_cart", "email_open", "email_click",
+    }
+    assert {row[0] for row in shop.execute("select distinct gender from customers").fetchall()} == {
+        "female", "male", "nonbinary", None,
+    }
+    completed, cancelled, refunded = shop.execute(
+        """
+        select avg(cast(status = 'completed' as int)), avg(cast(status = 'cancelled' as int)),
+            avg(cast(status = 'refunded' as int))
+        from orders
+        """
+    ).fetchone()
+    assert completed == pytest.approx(0.92, abs=0.02)
+    assert cancelled == pytest.approx(0.05, abs=0.015)
+    assert refunded == pytest.approx(0.03, abs=0.015)
+    birth_year_missing, gender_missing = shop.execute(
+        "select avg(cast(birth_year is null as int)), avg(cast(gender is null as int)) from customers"
+    ).fetchone()
+    assert birth_year_missing == pytest.approx(0.05, abs=0.015)
+    assert gender_missing == pytest.approx(0.08, abs=0.02)
+
+
+def test_order_counts_are_skewed_like_a_real_shop(shop: duckdb.DuckDBPyConnection) -> None:
+    mix = _order_mix(shop)
+    assert 0.09 <= mix.prospect_share <= 0.15
+    assert mix.one_order_share >= 0.35
+    assert mix.ten_or_more_share >= 0.02
+    assert mix.most_orders <= 300
+
+
+def test_ten_orders_per_customer_keep_the_skew(tmp_path: Path) -> None:
+    generate(tmp_path, 3_000, end_date=END_DATE, orders_per_customer=10)
+    mix = _order_mix(_connect(tmp_path, "parquet"))
+    assert mix.mean_orders == pytest.approx(10, rel=0.15)
+    # Scaling purchases does not turn prospects into buyers, nor flatten the long tail.
+    assert 0.09 <= mix.prospect_share <= 0.15
+    assert mix.one_order_share >= 0.1
+    assert 0.2 <= mix.ten_or_more_share <= 0.6
+    assert mix.most_orders <= 300
+
+
+def test_order_volume_can_be_scaled_down(tmp_path: Path) -> None:
+    generate(tmp_path, 3_000, end_date=END_DATE, orders_per_customer=1.5)
+    assert _order_mix(_connect(tmp_path, "parquet")).mean_orders == pytest.approx(1.5, rel=0.15)
+
+
+def test_events_volume_is_moderate(shop: duckdb.DuckDBPyConnection) -> None:
+    events_per_customer = _scalar(shop, "select (select count(*) from events) / count(*) from customers")
+    assert 5 <= events_per_customer <= 15
+    prospects_with_email_events = _scalar(
+        shop,
+        """
+        select count(distinct events.customer_id)
+        from events
+        anti join orders on events.customer_id = orders.customer_id
+        where events.event_type in ('email_open', 'email_click')
+        """,
+    )
+    assert prospects_with_email_events > 0
+
+
+def test_loyal_customers_give_higher_nps(shop: duckdb.DuckDBPyConnection) -> None:
+    one_order_score, loyal_score = shop.execute(
+        """
+        with orders_per_customer as (
+            select customer_id, count(*) as orders from orders group by customer_id
+        )
+        select
+            avg(nps_responses.score) filter (where orders_per_customer.orders = 1),
+            avg(nps_responses.score) filter (where orders_per_customer.orders >= 5)
+        from nps_responses
+        inner join orders_per_customer on nps_responses.customer_id = orders_per_customer.customer_id
+        """
+    ).fetchone()
+    assert loyal_score - one_order_score >= 0.8
+
+
+def test_events_thin_out_after_customers_stop_ordering(shop: duckdb.DuckDBPyConnection) -> None:
+    """Each customer's events in the last 90 days, against what their event rate up to their last order predicts.
+
+    Active buyers (last order within 30 days) keep their pace; lapsed buyers
+    (no order for 180 days) must fall well below it.
+    """
+    pace = dict(
+        shop.execute(
+            f"""
+            with last_orders as (
+                select customer_id, max(ordered_at) as last_ordered_at from orders group by customer_id
+            ),
+            buyers as (
+                select
+                    customers.customer_id,
+                    customers.created_at,
+                    last_orders.last_ordered_at,
+                    case
+                        when last_orders.last_ordered_at >= timestamp '{DAY_AFTER_END}' - interval 30 day
+                            then 'active'
+                        when last_orders.last_ordered_at < timestamp '{DAY_AFTER_END}' - interval 180 day
+                            then 'lapsed'
+                    end as recency
+                from customers
+                inner join last_orders on customers.customer_id = last_orders.customer_id
+                where last_orders.last_ordered_at - customers.created_at > interval 90 day
+            ),
+            event_counts as (
+                select
+                    buyers.recency,
+                    count(events.occurred_at) filter (where events.occurred_at <= buyers.last_ordered_at)
+                        / (date_diff('second', buyers.created_at, buyers.last_ordered_at) / 86400) * 90
+                        as expected_recent_events,
+                    count(events.occurred_at) filter (
+                        where events.occurred_at >= timestamp '{DAY_AFTER_END}' - interval 90 day
+                    ) as recent_events
+                from buyers
+                left join events on buyers.customer_id = events.customer_id
+                where buyers.recency is not null
+                group by buyers.customer_id, buyers.created_at, buyers.last_ordered_at, buyers.recency
+            )
+            select recency, sum(recent_events) / sum(expected_recent_events) as pace
+            from event_counts
+            group by recency
+            """
+        ).fetchall()
+    )
+    assert pace["active"] >= 0.7
+    assert pace["lapsed"] <= 0.5 * pace["active"]
+
+
+@pytest.mark.parametrize("file_format", ["parquet", "csv"])
+def test_injected_defects_are_counted_exactly(
+    tmp_path: Path, file_format: str, generated: tuple[Path, GenerationSummary]
+) -> None:
+    summary = generate(tmp_path, CUSTOMERS, seed=7, end_date=END_DATE, file_format=file_format, with_defects=True)
+    recorded = json.loads((tmp_path / "defects.json").read_text())
+    assert recorded == summary.defects
+    assert set(recorded) == {
+        "duplicate_order", "null_customer_id", "negative_amount", "future_ordered_at", "unknown_customer",
+    }
+    assert all(count >= 3 for count in recorded.values())
+
+    shop = _connect(tmp_path, file_format)
+    shop.execute(
+        f"""
+        create view order_defects as
+        select
+            count(*) over (partition by order_id) > 1 as is_duplicate,
+            customer_id is null as is_null_customer,
+            amount < 0 as is_negative,
+            ordered_at >= timestamp '{DAY_AFTER_END}' as is_future,
+            customer_id not in (select customer_id from customers) as is_unknown_customer
+        from orders
+        """
+    )
+    found = shop.execute(
+        """
+        select
+            (select count(*) - count(distinct order_id) from orders),
+            count(*) filter (where is_null_customer),
+            count(*) filter (where is_negative),
+            count(*) filter (where is_future),
+            count(*) filter (where is_unknown_customer),
+            (select count(*) from orders) - (select count(*) from (select distinct * from orders))
+        from order_defects
+        """
+    ).fetchone()
+    assert found[:5] == (
+        recorded["duplicate_order"],
+        recorded["null_customer_id"],
+        recorded["negative_amount"],
+        recorded["future_ordered_at"],
+        recorded["unknown_customer"],
+    )
+    # Duplicates are exact copies of whole rows.
+    assert found[5] == recorded["duplicate_order"]
+    assert _scalar(
+        shop,
+        """
+        select count(*) from order_defects
+        where cast(is_duplicate as int) + cast(is_null_customer as int) + cast(is_negative as int)
+            + cast(is_future as int) + cast(coalesce(is_unknown_customer, false) as int) > 1
+        """,
+    ) == 0
+
+    # Defects are added on top: the normal rows and the other files are unchanged.
+    normal_orders = generated[0] / "orders.parquet"
+    assert _scalar(shop, f"select count(*) from (from '{normal_orders}' except all from orders)") == 0
+    assert summary.row_counts["orders"] == generated[1].row_counts["orders"] + sum(recorded.values())
+    assert summary.row_counts["order_items"] == generated[1].row_counts["order_items"]
+
+
+def test_regenerating_without_defects_removes_the_defects_file(tmp_path: Path) -> None:
+    generate(tmp_path, SMALL_CUSTOMERS, end_date=END_DATE, with_defects=True)
+    assert (tmp_path / "defects.json").exists()
+    generate(tmp_path, SMALL_CUSTOMERS, end_date=END_DATE)
+    assert not (tmp_path / "defects.json").exists()
+
+
+def test_chunks_continue_ids_and_report_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo_data, "CHUNK_CUSTOMERS", 1_000)
+    progress: list[tuple[int, int]] = []
+    summary = generate(
+        tmp_path, 2_500, end_date=END_DATE, progress=lambda done, total: progress.append((done, total))
+    )
+    assert progress == [(1_000, 2_500), (2_000, 2_500), (2_500, 2_500)]
+    shop = _connect(tmp_path, "parquet")
+    assert _scalar(shop, "select count(distinct customer_id) from customers") == 2_500
+    assert _scalar(shop, "select max(customer_id) from customers") == "C00002500"
+    assert _scalar(shop, "select count(distinct order_id) from orders") == summary.row_counts["orders"]
+    assert _scalar(shop, "select max(order_id) from orders") == f"O{summary.row_counts['orders']:010d}"
+
+
+def test_main_generates_up_to_today_by_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--customers", "1000", "--out", str(tmp_path), "--format", "csv", "--seed", "1"]) == 0
+    assert "orders:" in capsys.readouterr().out
+    latest = _scalar(_connect(tmp_path, "csv"), "select max(ordered_at) from orders")
+    assert latest.date() <= date.today()
+    assert not (tmp_path / "orders.parquet").exists()
+
+
+def test_invalid_arguments_are_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="customers"):
+        generate(tmp_path, 0)
+    with pytest.raises(ValueError, match="file format"):
+        generate(tmp_path, SMALL_CUSTOMERS, file_format="xlsx")
+    with pytest.raises(ValueError, match="orders per customer"):
+        generate(tmp_path, SMALL_CUSTOMERS, orders_per_customer=0.5)
+    for bad_arguments in (["--customers", "0"], ["--customers", "10", "--orders-per-customer", "51"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main([*bad_arguments, "--out", str(tmp_path)])
+        assert exit_info.value.code == 2
