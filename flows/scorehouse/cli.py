@@ -1,0 +1,119 @@
+"""`scorehouse` command line: generate demo data, score a data directory, or both (`demo`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scorehouse import demo_data
+from scorehouse.dbt_runner import PROJECT_DIR
+
+DEMO_DATA_DIR = PROJECT_DIR / "data" / "demo"
+DEMO_CUSTOMERS = 20_000
+
+
+def quiet_prefect_environment() -> None:
+    """Prefect reads these at import: keep its state in the project and its temporary server silent."""
+    os.environ.setdefault("PREFECT_HOME", str(PROJECT_DIR / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def parse_var(text: str) -> tuple[str, Any]:
+    """`name=value` with the value read as YAML, as dbt reads `--vars`."""
+    name, separator, value = text.partition("=")
+    if not separator or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), yaml.safe_load(value)
+
+
+def add_scoring_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--warehouse", type=Path, help="DuckDB file to build (default: warehouse/scorehouse.duckdb)")
+    parser.add_argument("--as-of-date", help="score as of this date, YYYY-MM-DD (default: dbt var as_of_date, today)")
+    parser.add_argument(
+        "--var", dest="dbt_vars", type=parse_var, action="append", default=[], metavar="NAME=VALUE",
+        help="override a dbt var, e.g. --var rfm_bucket_count=4 (repeatable)",
+    )
+
+
+def dbt_var_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    overrides = dict(args.dbt_vars)
+    if args.as_of_date:
+        overrides["as_of_date"] = args.as_of_date
+    return overrides
+
+
+def print_report(result: Any) -> None:
+    print(f"\nWarehouse: {result.warehouse_path}")
+    print("Tables for BI: marts.dim_customer_segments, marts.segment_summary, marts.fct_customer_scores, "
+          "marts.fct_customer_rfm_scores; quarantine: staging.stg_shop__quarantined_rows")
+    print("Raw rows loaded: " + ", ".join(f"{name} {count:,}" for name, count in result.raw_row_counts.items()))
+    quarantined = result.quarantined_row_counts
+    print("Rows quarantined: " + (", ".join(f"{name} {count:,}" for name, count in quarantined.items()) or "none"))
+    print(f"\n{'segment':<22}{'customers':>11}{'share':>8}{'revenue':>16}{'composite':>11}")
+    for row in result.segment_summary:
+        composite = row["average_composite_score"]
+        print(
+            f"{row['segment_name']:<22}{row['customer_count']:>11,}{row['customer_share'] or 0:>8.1%}"
+            f"{float(row['window_revenue']):>16,.2f}{'' if composite is None else f'{composite:.1f}':>11}"
+        )
+
+
+def score(data_dir: Path, args: argparse.Namespace) -> int:
+    quiet_prefect_environment()
+    from scorehouse.contract import ContractError
+    from scorehouse.dbt_runner import DbtFailed
+    from scorehouse.scoring_flow import DEFAULT_WAREHOUSE, score_customers
+
+    try:
+        result = score_customers(
+            data_dir=data_dir,
+            warehouse_path=(args.warehouse or DEFAULT_WAREHOUSE).resolve(),
+            dbt_vars=dbt_var_overrides(args),
+        )
+    except (ContractError, DbtFailed) as error:
+        print(f"scorehouse: {error}", file=sys.stderr)
+        return 1
+    print_report(result)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scorehouse", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run_parser = commands.add_parser("run", help="score the CSV/Parquet files of a data directory")
+    run_parser.add_argument("--data-dir", type=Path, required=True, help="folder holding customers, orders, ...")
+    add_scoring_arguments(run_parser)
+
+    demo_parser = commands.add_parser("demo", help="generate demo data into data/demo and score it")
+    demo_parser.add_argument("--customers", type=int, default=DEMO_CUSTOMERS, help="demo customers to generate")
+    demo_parser.add_argument("--seed", type=int, default=7, help="random seed of the demo data")
+    add_scoring_arguments(demo_parser)
+
+    generate_parser = commands.add_parser("generate", help="write a synthetic data set that meets the input contract")
+    demo_data.add_arguments(generate_parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "generate":
+        return demo_data.run(args)
+    if args.command == "demo":
+        # history through yesterday: rows stamped later today would be quarantined as lying in the future
+        yesterday = date.today() - timedelta(days=1)
+        summary = demo_data.generate(DEMO_DATA_DIR, customers=args.customers, seed=args.seed, end_date=yesterday)
+        print(f"Generated demo data in {DEMO_DATA_DIR}: " + ", ".join(f"{k} {v:,}" for k, v in summary.row_counts.items()))
+        return score(DEMO_DATA_DIR, args)
+    return score(args.data_dir, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

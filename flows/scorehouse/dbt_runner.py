@@ -1,0 +1,109 @@
+"""Runs dbt commands for the scorehouse project in a child process and reports each node as it finishes.
+
+A child process (rather than dbt's in-process runner) releases the DuckDB file the moment dbt exits and
+keeps dbt's global state out of long-lived flow processes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(os.environ.get("SCOREHOUSE_PROJECT_DIR", Path(__file__).resolve().parents[2]))
+PROFILES_DIR = PROJECT_DIR / "profiles"
+
+
+class DbtFailed(RuntimeError):
+    """dbt finished with errors or failing tests; the message names the failing nodes."""
+
+
+@dataclass(frozen=True)
+class DbtRun:
+    command: list[str]
+    node_statuses: dict[str, str]
+
+
+def dbt_executable() -> str:
+    """The dbt script installed next to this interpreter, so the project's pinned dbt is the one used."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def log_dbt_line(line: str, logger: logging.Logger) -> tuple[int, str]:
+    """Forwards one JSON log line of dbt to the logger at its own level; returns that level and message."""
+    try:
+        info = json.loads(line).get("info", {})
+    except json.JSONDecodeError:
+        info = {"msg": line}
+    message = info.get("msg", "").strip()
+    level = {"debug": logging.DEBUG, "warn": logging.WARNING, "error": logging.ERROR}.get(info.get("level"), logging.INFO)
+    if message:
+        logger.log(level, message)
+    return level, message
+
+
+def failed_nodes(target_dir: Path) -> list[str]:
+    """Unique ids and messages of the nodes that errored or failed, from dbt's run_results.json."""
+    results_file = target_dir / "run_results.json"
+    if not results_file.exists():
+        return []
+    results = json.loads(results_file.read_text())["results"]
+    return [
+        f"{result['unique_id']} ({result['status']}: {(result.get('message') or '').strip()})"
+        for result in results
+        if result["status"] in ("error", "fail", "runtime error")
+    ]
+
+
+def run_dbt(
+    arguments: list[str],
+    warehouse_path: Path,
+    dbt_vars: Mapping[str, Any] | None,
+    logger: logging.Logger,
+    target_dir: Path | None = None,
+) -> DbtRun:
+    """Runs `dbt <arguments>` against the DuckDB warehouse; raises DbtFailed unless every node succeeded."""
+    target_dir = target_dir or PROJECT_DIR / "target"
+    command = [
+        dbt_executable(),
+        *arguments,
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(PROFILES_DIR),
+        "--target-path", str(target_dir),
+        "--log-format", "json",
+    ]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dict(dbt_vars))]
+    environment = {
+        **os.environ,
+        "SCOREHOUSE_DUCKDB_PATH": str(warehouse_path),
+        "DBT_LOG_PATH": str(target_dir / "logs"),
+    }
+    warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    results_file = target_dir / "run_results.json"
+    results_file.unlink(missing_ok=True)  # a failure before dbt writes results must not report an older run's
+    error_messages = []
+    logger.info("running dbt %s", " ".join(arguments))
+    with subprocess.Popen(
+        command, cwd=PROJECT_DIR, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            level, message = log_dbt_line(line, logger)
+            if level >= logging.ERROR and message:
+                error_messages.append(message)
+        return_code = process.wait()
+    if return_code != 0:
+        detail = "; ".join(failed_nodes(target_dir) or error_messages[-3:]) or "see the log above"
+        raise DbtFailed(f"dbt {arguments[0]} failed: {detail}")
+    statuses = {}
+    if results_file.exists():
+        statuses = {result["unique_id"]: result["status"] for result in json.loads(results_file.read_text())["results"]}
+    return DbtRun(command, statuses)

@@ -1,0 +1,93 @@
+"""The input contract check and the raw loader, on small files written by each test."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from scorehouse.contract import ContractError, check_data_dir
+from scorehouse.loading import load_raw_tables
+
+LOADED_AT = datetime(2026, 1, 1, 12, 0, 0)
+CUSTOMERS_CSV = "customer_id,created_at,country\nA,2025-01-01 10:00:00,US\nB,2025-02-01 10:00:00,GB\n"
+ORDERS_CSV = (
+    "order_id,customer_id,ordered_at,status,amount\n"
+    "O1,A,2025-03-01 10:00:00,completed,10.50\n"
+    "O2,B,2025-03-02 10:00:00,completed,oops\n"
+)
+
+
+def write_minimal_inputs(data_dir: Path) -> None:
+    data_dir.mkdir(exist_ok=True)
+    (data_dir / "customers.csv").write_text(CUSTOMERS_CSV)
+    (data_dir / "orders.csv").write_text(ORDERS_CSV)
+
+
+def test_optional_inputs_may_be_absent_and_optional_columns_missing(tmp_path: Path) -> None:
+    write_minimal_inputs(tmp_path)
+    found = {files.entity.name: files for files in check_data_dir(tmp_path)}
+    assert found["customers"].paths == (tmp_path / "customers.csv",)
+    assert found["events"].paths == ()
+
+
+def test_an_isolated_unreadable_value_is_left_for_quarantine(tmp_path: Path) -> None:
+    write_minimal_inputs(tmp_path)
+    check_data_dir(tmp_path)  # 'oops' in one amount is a row defect, not a contract breach
+
+
+def test_wrong_parquet_column_type_is_named(tmp_path: Path) -> None:
+    write_minimal_inputs(tmp_path)
+    (tmp_path / "customers.csv").unlink()
+    duckdb.execute(
+        f"copy (select 'A' as customer_id, true as created_at, 'US' as country) to '{tmp_path / 'customers.parquet'}'"
+    )
+    with pytest.raises(ContractError, match=r"customers.parquet: column 'created_at' has the wrong type"):
+        check_data_dir(tmp_path)
+
+
+def test_an_input_delivered_twice_is_refused(tmp_path: Path) -> None:
+    write_minimal_inputs(tmp_path)
+    (tmp_path / "orders").mkdir()
+    (tmp_path / "orders" / "part-1.csv").write_text(ORDERS_CSV)
+    with pytest.raises(ContractError, match="'orders' is delivered more than once"):
+        check_data_dir(tmp_path)
+
+
+def test_missing_data_directory_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ContractError, match="the data directory does not exist"):
+        check_data_dir(tmp_path / "nowhere")
+
+
+def test_loading_keeps_values_lineage_and_absent_inputs(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    write_minimal_inputs(data_dir)
+    (data_dir / "orders.csv").unlink()
+    (data_dir / "orders").mkdir()
+    (data_dir / "orders" / "part-1.csv").write_text(ORDERS_CSV)
+    (data_dir / "orders" / "part-2.csv").write_text(
+        "order_id,customer_id,ordered_at,status,amount\nO3,A,2025-04-01 10:00:00,refunded,5\n"
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+
+    counts = load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT)
+    assert counts == {"customers": 2, "orders": 3, "order_items": 0, "events": 0, "nps_responses": 0}
+    # a second load of the same files replaces, never duplicates
+    assert load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT) == counts
+
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        orders = connection.execute(
+            "select order_id, amount, _source_file, _source_row_number, _loaded_at from raw.orders order by order_id"
+        ).fetchall()
+        customers_columns = [row[0] for row in connection.execute("describe raw.customers").fetchall()]
+    assert orders == [
+        ("O1", "10.50", str(data_dir / "orders" / "part-1.csv"), 1, LOADED_AT),
+        ("O2", "oops", str(data_dir / "orders" / "part-1.csv"), 2, LOADED_AT),
+        ("O3", "5", str(data_dir / "orders" / "part-2.csv"), 1, LOADED_AT),
+    ]
+    # optional columns absent from the file still exist, as nulls
+    assert customers_columns[:7] == [
+        "customer_id", "created_at", "email", "country", "birth_year", "gender", "acquisition_channel",
+    ]
