@@ -15,7 +15,7 @@ from scorehouse import demo_data
 from scorehouse.dbt_runner import PROJECT_DIR
 
 DEMO_DATA_DIR = PROJECT_DIR / "data" / "demo"
-DEMO_CUSTOMERS = 20_000
+DEMO_CUSTOMERS = 100_000
 
 
 def quiet_prefect_environment() -> None:
