@@ -1,0 +1,41 @@
+"""Every analyst-facing dbt var is validated before a run touches the warehouse, with a message naming it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from scorehouse.dbt_runner import DbtFailed, run_dbt
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"rfm_bucket_count": 1}, "var 'rfm_bucket_count' must be a whole number from 2 to 100, got 1"),
+        ({"rfm_bucket_count": 4.5}, "var 'rfm_bucket_count' must be a whole number from 2 to 100, got 4.5"),
+        ({"rfm_tie_policy": "random"}, "var 'rfm_tie_policy' must be one of ties_share_score, strict_ntile"),
+        ({"as_of_date": "2025-13-01"}, "var 'as_of_date' must be 'today' or a date written YYYY-MM-DD"),
+        ({"lookback_days": 0}, "var 'lookback_days' must be a whole number from 1 to 36500, got 0"),
+        ({"vip_top_percent": 150}, "var 'vip_top_percent' must be a number from 0 to 100, got 150"),
+        (
+            {"composite_weights": {"recency": 0, "frequency": 0, "monetary": 0}},
+            "at least one of recency, frequency and monetary needs a weight above 0",
+        ),
+        (
+            {"composite_weights": {"recency": 1, "frequency": 1}},
+            "var 'composite_weights' must map exactly recency, frequency and monetary to numbers",
+        ),
+    ],
+)
+def test_invalid_var_is_named(tmp_path: Path, overrides: dict, message: str) -> None:
+    with pytest.raises(DbtFailed, match=message.replace("(", r"\(")):
+        run_dbt(
+            ["run-operation", "validate_vars"],
+            tmp_path / "warehouse.duckdb",
+            overrides,
+            logging.getLogger("test"),
+            target_dir=tmp_path / "target",
+        )
+
