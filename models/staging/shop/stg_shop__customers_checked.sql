@@ -42,15 +42,9 @@ row_checked as (
     from typed
 ),
 
-deduplicated as (
-    select
-        *,
-        -- last write wins: a later load or file carries the newer version of a customer
-        row_number() over (
-            partition by customer_id, row_failure_reason
-            order by loaded_at desc, source_file desc, source_row_number desc
-        ) as version_rank
-    from row_checked
+older_versions as (
+    -- last write wins: a later load or file carries the newer state of a customer
+    {{ older_versions('row_checked', 'customer_id') }}
 ),
 
 checked as (
@@ -67,9 +61,12 @@ checked as (
         loaded_at,
         coalesce(
             row_failure_reason,
-            case when version_rank > 1 then 'duplicate customer_id' end
+            case when older_versions.superseded_source_file is not null then 'duplicate customer_id' end
         ) as quarantine_reason
-    from deduplicated
+    from row_checked
+    left join older_versions
+        on row_checked.source_file = older_versions.superseded_source_file
+        and row_checked.source_row_number = older_versions.superseded_source_row_number
 )
 
 select * from checked

@@ -60,15 +60,9 @@ row_checked as (
         on typed.status = order_statuses.status
 ),
 
-deduplicated as (
-    select
-        *,
-        -- last write wins: a later load or file carries the newer state of an order (e.g. refunded)
-        row_number() over (
-            partition by order_id, row_failure_reason
-            order by loaded_at desc, source_file desc, source_row_number desc
-        ) as version_rank
-    from row_checked
+older_versions as (
+    -- last write wins: a later load or file carries the newer state of an order (e.g. refunded)
+    {{ older_versions('row_checked', 'order_id') }}
 ),
 
 checked as (
@@ -84,9 +78,12 @@ checked as (
         loaded_at,
         coalesce(
             row_failure_reason,
-            case when version_rank > 1 then 'duplicate order_id' end
+            case when older_versions.superseded_source_file is not null then 'duplicate order_id' end
         ) as quarantine_reason
-    from deduplicated
+    from row_checked
+    left join older_versions
+        on row_checked.source_file = older_versions.superseded_source_file
+        and row_checked.source_row_number = older_versions.superseded_source_row_number
 )
 
 select * from checked
