@@ -15,12 +15,14 @@ import pytest
 from scorehouse import demo_data
 from scorehouse.contract import ContractError
 from scorehouse.dbt_runner import DbtFailed
-from scorehouse.scoring_flow import ScoringResult, score_customers
+from scorehouse.scoring_flow import RefreshResult, refresh_scores
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 KNOWN_ANSWER_DIR = Path(__file__).parent / "fixtures" / "known_answer"
-KNOWN_ANSWER_VARS = {"as_of_date": "2025-06-30", "vip_top_percent": 34}
+# the fixture's three bad rows of 24 must reach staging's quarantine rather than stop the run
+KNOWN_ANSWER_VARS = {"as_of_date": "2025-06-30", "vip_top_percent": 34, "raw_row_defect_tolerance": 0.1}
+KNOWN_ANSWER_NOW = datetime(2025, 7, 6, 0, 0, 0)
 
 # Worked by hand in tests/fixtures/known_answer/README.md: as of 2025-06-30, 365-day window, 5 buckets,
 # equal weights, VIP = top 34 %. Composite = 100 * (R + F + M - 3) / 12.
@@ -51,8 +53,20 @@ GENERATED_END_DATE = date(2025, 12, 31)
 GENERATED_LOADED_AT = datetime(2026, 1, 1, 0, 0, 0)
 
 
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def warehouse_digests(warehouse_dir: Path) -> dict[str, str]:
+    """Digests of the working and published warehouse files (the run log is meant to change)."""
+    return {
+        name: hashlib.sha256((warehouse_dir / name).read_bytes()).hexdigest()
+        for name in ("scorehouse.duckdb", "published.duckdb")
+    }
+
+
+def copy_warehouses(result: RefreshResult, tmp_path: Path) -> Path:
+    warehouse_dir = tmp_path / "warehouse"
+    warehouse_dir.mkdir()
+    for source in (result.paths.working, result.paths.published):
+        (warehouse_dir / source.name).write_bytes(source.read_bytes())
+    return warehouse_dir
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:
@@ -61,30 +75,35 @@ def query(warehouse: Path, sql: str) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def known_answer_run(tmp_path_factory: pytest.TempPathFactory) -> ScoringResult:
-    warehouse = tmp_path_factory.mktemp("known_answer") / "warehouse.duckdb"
-    return score_customers(data_dir=KNOWN_ANSWER_DIR, warehouse_path=warehouse, dbt_vars=KNOWN_ANSWER_VARS)
+def known_answer_run(tmp_path_factory: pytest.TempPathFactory) -> RefreshResult:
+    return refresh_scores(
+        data_dir=KNOWN_ANSWER_DIR,
+        warehouse_dir=tmp_path_factory.mktemp("known_answer"),
+        dbt_vars=KNOWN_ANSWER_VARS,
+        now=KNOWN_ANSWER_NOW,
+    )
 
 
 @pytest.fixture(scope="module")
-def generated_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScoringResult, dict[str, int]]:
+def generated_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RefreshResult, dict[str, int]]:
     """2,000 generated customers in CSV with every kind of defect, loaded the day after the data ends."""
     data_dir = tmp_path_factory.mktemp("generated") / "data"
     summary = demo_data.generate(
         data_dir, customers=2_000, seed=11, end_date=GENERATED_END_DATE, file_format="csv", with_defects=True
     )
-    result = score_customers(
+    result = refresh_scores(
         data_dir=data_dir,
-        warehouse_path=data_dir.parent / "warehouse.duckdb",
-        dbt_vars={"as_of_date": GENERATED_END_DATE.isoformat()},
-        loaded_at=GENERATED_LOADED_AT,
+        warehouse_dir=data_dir.parent / "warehouse",
+        # each defect kind is 0.1 % of the orders: let them through to quarantine
+        dbt_vars={"as_of_date": GENERATED_END_DATE.isoformat(), "raw_row_defect_tolerance": 0.01},
+        now=GENERATED_LOADED_AT,
     )
     return result, summary.defects
 
 
-def test_known_answer_scores_and_segments(known_answer_run: ScoringResult) -> None:
+def test_known_answer_scores_and_segments(known_answer_run: RefreshResult) -> None:
     rows = query(
-        known_answer_run.warehouse_path,
+        known_answer_run.paths.working,
         """
         select segments.customer_id, segments.segment_name, customers.recency_days, customers.frequency,
                customers.monetary, segments.recency_score, segments.frequency_score, segments.monetary_score,
@@ -106,11 +125,11 @@ def test_known_answer_scores_and_segments(known_answer_run: ScoringResult) -> No
             assert composite == pytest.approx(float(expected_composite), abs=1e-9), customer_id
 
 
-def test_known_answer_engagement_and_point_in_time(known_answer_run: ScoringResult) -> None:
+def test_known_answer_engagement_and_point_in_time(known_answer_run: RefreshResult) -> None:
     rows = dict(
         (row[0], row[1:])
         for row in query(
-            known_answer_run.warehouse_path,
+            known_answer_run.paths.working,
             """
             select customer_id, purchase_count, refunded_order_count, cancelled_order_count,
                    lifetime_revenue, event_count, latest_nps_score
@@ -130,7 +149,7 @@ def test_known_answer_engagement_and_point_in_time(known_answer_run: ScoringResu
     assert rows["C09"][-2] == 2
 
 
-def test_known_answer_segment_summary(known_answer_run: ScoringResult) -> None:
+def test_known_answer_segment_summary(known_answer_run: RefreshResult) -> None:
     summary = {row["segment_name"]: row for row in known_answer_run.segment_summary}
     assert len(summary) == 12
     assert {name: row["customer_count"] for name, row in summary.items() if row["customer_count"]} == {
@@ -141,9 +160,9 @@ def test_known_answer_segment_summary(known_answer_run: ScoringResult) -> None:
     assert sum(row["customer_share"] for row in summary.values()) == pytest.approx(1.0)
 
 
-def test_known_answer_quarantine(known_answer_run: ScoringResult) -> None:
+def test_known_answer_quarantine(known_answer_run: RefreshResult) -> None:
     rows = query(
-        known_answer_run.warehouse_path,
+        known_answer_run.paths.working,
         "select source_table, source_row_number, record_key, quarantine_reason "
         "from staging.stg_shop__quarantined_rows order by source_table, source_row_number",
     )
@@ -155,7 +174,7 @@ def test_known_answer_quarantine(known_answer_run: ScoringResult) -> None:
     assert known_answer_run.quarantined_row_counts == {"events": 1, "orders": 2}
 
 
-def test_generated_rows_are_staged_or_quarantined(generated_run: tuple[ScoringResult, dict[str, int]]) -> None:
+def test_generated_rows_are_staged_or_quarantined(generated_run: tuple[RefreshResult, dict[str, int]]) -> None:
     result, _ = generated_run
     staged_tables = {
         "customers": "stg_shop__customers", "orders": "stg_shop__orders", "order_items": "stg_shop__order_items",
@@ -163,7 +182,7 @@ def test_generated_rows_are_staged_or_quarantined(generated_run: tuple[ScoringRe
     }
     for source_table, staged_table in staged_tables.items():
         raw, staged, quarantined = query(
-            result.warehouse_path,
+            result.paths.working,
             f"""
             select
                 (select count(*) from raw.{source_table}),
@@ -176,13 +195,13 @@ def test_generated_rows_are_staged_or_quarantined(generated_run: tuple[ScoringRe
 
 
 def test_each_injected_defect_is_quarantined_with_its_reason(
-    generated_run: tuple[ScoringResult, dict[str, int]],
+    generated_run: tuple[RefreshResult, dict[str, int]],
 ) -> None:
     result, defects = generated_run
     assert set(defects) == set(DEFECT_REASONS)
     reasons = dict(
         query(
-            result.warehouse_path,
+            result.paths.working,
             "select quarantine_reason, count(*) from staging.stg_shop__quarantined_rows "
             "where source_table = 'orders' group by quarantine_reason",
         )
@@ -191,11 +210,11 @@ def test_each_injected_defect_is_quarantined_with_its_reason(
 
 
 def test_every_generated_customer_has_exactly_one_segment(
-    generated_run: tuple[ScoringResult, dict[str, int]],
+    generated_run: tuple[RefreshResult, dict[str, int]],
 ) -> None:
     result, _ = generated_run
     staged_customers, segment_rows, distinct_customers, unsegmented = query(
-        result.warehouse_path,
+        result.paths.working,
         """
         select
             (select count(*) from staging.stg_shop__customers),
@@ -209,11 +228,11 @@ def test_every_generated_customer_has_exactly_one_segment(
     assert sum(row["customer_count"] for row in result.segment_summary) == staged_customers
 
 
-def test_generated_scores_rank_customers_sensibly(generated_run: tuple[ScoringResult, dict[str, int]]) -> None:
+def test_generated_scores_rank_customers_sensibly(generated_run: tuple[RefreshResult, dict[str, int]]) -> None:
     """Scores rise with recency, frequency and spend, and equal values share a score."""
     result, _ = generated_run
     violations = query(
-        result.warehouse_path,
+        result.paths.working,
         """
         select
             count(*) filter (where one.recency_days < other.recency_days and one.recency_score < other.recency_score),
@@ -241,7 +260,7 @@ def test_generated_scores_rank_customers_sensibly(generated_run: tuple[ScoringRe
     ],
 )
 def test_broken_input_stops_the_run_and_leaves_the_warehouse_untouched(
-    known_answer_run: ScoringResult, known_answer_copy: Path, tmp_path: Path, breakage: str, message: str
+    known_answer_run: RefreshResult, known_answer_copy: Path, tmp_path: Path, breakage: str, message: str
 ) -> None:
     orders = known_answer_copy / "orders.csv"
     header, *lines = orders.read_text().splitlines()
@@ -255,26 +274,24 @@ def test_broken_input_stops_the_run_and_leaves_the_warehouse_untouched(
         orders.write_text(header + "\n")
     else:
         (known_answer_copy / "customers.csv").unlink()
-    warehouse = tmp_path / "warehouse.duckdb"
-    warehouse.write_bytes(known_answer_run.warehouse_path.read_bytes())
-    before = file_digest(warehouse)
+    warehouse_dir = copy_warehouses(known_answer_run, tmp_path)
+    before = warehouse_digests(warehouse_dir)
 
     with pytest.raises(ContractError, match=message.replace("(", r"\(")):
-        score_customers(data_dir=known_answer_copy, warehouse_path=warehouse, dbt_vars=KNOWN_ANSWER_VARS)
+        refresh_scores(data_dir=known_answer_copy, warehouse_dir=warehouse_dir, dbt_vars=KNOWN_ANSWER_VARS)
 
-    assert file_digest(warehouse) == before
+    assert warehouse_digests(warehouse_dir) == before
 
 
-def test_invalid_weights_stop_the_run_before_loading(known_answer_run: ScoringResult, tmp_path: Path) -> None:
-    warehouse = tmp_path / "warehouse.duckdb"
-    warehouse.write_bytes(known_answer_run.warehouse_path.read_bytes())
-    before = file_digest(warehouse)
+def test_invalid_weights_stop_the_run_before_loading(known_answer_run: RefreshResult, tmp_path: Path) -> None:
+    warehouse_dir = copy_warehouses(known_answer_run, tmp_path)
+    before = warehouse_digests(warehouse_dir)
 
     with pytest.raises(DbtFailed, match="composite_weights.*weight of frequency must be a number >= 0"):
-        score_customers(
+        refresh_scores(
             data_dir=KNOWN_ANSWER_DIR,
-            warehouse_path=warehouse,
+            warehouse_dir=warehouse_dir,
             dbt_vars={**KNOWN_ANSWER_VARS, "composite_weights": {"recency": 1, "frequency": -1, "monetary": 1}},
         )
 
-    assert file_digest(warehouse) == before
+    assert warehouse_digests(warehouse_dir) == before

@@ -34,7 +34,10 @@ def parse_var(text: str) -> tuple[str, Any]:
 
 
 def add_scoring_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--warehouse", type=Path, help="DuckDB file to build (default: warehouse/scorehouse.duckdb)")
+    parser.add_argument(
+        "--warehouse-dir", type=Path,
+        help="folder of the working and published DuckDB files, run log and Data Docs (default: warehouse/)",
+    )
     parser.add_argument("--as-of-date", help="score as of this date, YYYY-MM-DD (default: dbt var as_of_date, today)")
     parser.add_argument(
         "--var", dest="dbt_vars", type=parse_var, action="append", default=[], metavar="NAME=VALUE",
@@ -50,9 +53,12 @@ def dbt_var_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def print_report(result: Any) -> None:
-    print(f"\nWarehouse: {result.warehouse_path}")
-    print("Tables for BI: marts.dim_customer_segments, marts.segment_summary, marts.fct_customer_scores, "
-          "marts.fct_customer_rfm_scores; quarantine: staging.stg_shop__quarantined_rows")
+    paths, publication = result.paths, result.publication
+    state = "published" if publication.is_new else "unchanged since the last run, kept"
+    print(f"\nFor BI (read-only): {paths.published} ({state})")
+    print("  tables: " + ", ".join(publication.row_counts))
+    print(f"Working warehouse: {paths.working} (quarantine: staging.stg_shop__quarantined_rows)")
+    print(f"Run log: {paths.run_log}; Data Docs: {paths.data_docs}")
     print("Raw rows loaded: " + ", ".join(f"{name} {count:,}" for name, count in result.raw_row_counts.items()))
     quarantined = result.quarantined_row_counts
     print("Rows quarantined: " + (", ".join(f"{name} {count:,}" for name, count in quarantined.items()) or "none"))
@@ -69,15 +75,17 @@ def score(data_dir: Path, args: argparse.Namespace) -> int:
     quiet_prefect_environment()
     from scorehouse.contract import ContractError
     from scorehouse.dbt_runner import DbtFailed
-    from scorehouse.scoring_flow import DEFAULT_WAREHOUSE, score_customers
+    from scorehouse.scoring_flow import (
+        DEFAULT_WAREHOUSE_DIR, GateFailed, InvalidSetting, RefreshAlreadyRunning, refresh_scores,
+    )
 
     try:
-        result = score_customers(
-            data_dir=data_dir,
-            warehouse_path=(args.warehouse or DEFAULT_WAREHOUSE).resolve(),
+        result = refresh_scores(
+            data_dir=data_dir.resolve(),
+            warehouse_dir=(args.warehouse_dir or DEFAULT_WAREHOUSE_DIR).resolve(),
             dbt_vars=dbt_var_overrides(args),
         )
-    except (ContractError, DbtFailed) as error:
+    except (ContractError, DbtFailed, GateFailed, InvalidSetting, RefreshAlreadyRunning) as error:
         print(f"scorehouse: {error}", file=sys.stderr)
         return 1
     print_report(result)

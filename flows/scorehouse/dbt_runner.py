@@ -23,6 +23,10 @@ PROFILES_DIR = PROJECT_DIR / "profiles"
 class DbtFailed(RuntimeError):
     """dbt finished with errors or failing tests; the message names the failing nodes."""
 
+    def __init__(self, message: str, failed_nodes: list[str]) -> None:
+        super().__init__(message)
+        self.failed_nodes = failed_nodes
+
 
 @dataclass(frozen=True)
 class DbtRun:
@@ -49,17 +53,13 @@ def log_dbt_line(line: str, logger: logging.Logger) -> tuple[int, str]:
     return level, message
 
 
-def failed_nodes(target_dir: Path) -> list[str]:
-    """Unique ids and messages of the nodes that errored or failed, from dbt's run_results.json."""
+def failed_results(target_dir: Path) -> list[dict[str, Any]]:
+    """The results of the nodes that errored or failed, from dbt's run_results.json."""
     results_file = target_dir / "run_results.json"
     if not results_file.exists():
         return []
     results = json.loads(results_file.read_text())["results"]
-    return [
-        f"{result['unique_id']} ({result['status']}: {(result.get('message') or '').strip()})"
-        for result in results
-        if result["status"] in ("error", "fail", "runtime error")
-    ]
+    return [result for result in results if result["status"] in ("error", "fail", "runtime error")]
 
 
 def run_dbt(
@@ -101,8 +101,10 @@ def run_dbt(
                 error_messages.append(message)
         return_code = process.wait()
     if return_code != 0:
-        detail = "; ".join(failed_nodes(target_dir) or error_messages[-3:]) or "see the log above"
-        raise DbtFailed(f"dbt {arguments[0]} failed: {detail}")
+        failures = failed_results(target_dir)
+        details = [f"{result['unique_id']} ({result['status']}: {(result.get('message') or '').strip()})" for result in failures]
+        detail = "; ".join(details or error_messages[-3:]) or "see the log above"
+        raise DbtFailed(f"dbt {arguments[0]} failed: {detail}", [result["unique_id"] for result in failures])
     statuses = {}
     if results_file.exists():
         statuses = {result["unique_id"]: result["status"] for result in json.loads(results_file.read_text())["results"]}

@@ -1,39 +1,173 @@
-"""The scoring job as one Prefect flow: check the input contract, load the raw files, build and test every
-model with `dbt build`, then report where the outputs are. All customer-level work happens in the warehouse.
+"""The refresh job as one Prefect flow: check the input contract and the settings, load the raw files, gate
+them with Great Expectations, `dbt build` (models and their tests together), gate the outputs, publish the
+BI tables by atomic file swap, and record the run. All customer-level work happens in the warehouse.
+
+A warehouse directory holds the working DuckDB file dbt builds in, the published file BI tools read, the
+run log, the Data Docs of the last run and the lock that keeps two refreshes of it from overlapping.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import fcntl
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from prefect import flow, get_run_logger, task
+import yaml
+from prefect import Task, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.runtime import flow_run
+from prefect.states import State
 
-from scorehouse.contract import EntityFiles, check_data_dir
-from scorehouse.dbt_runner import PROJECT_DIR, run_dbt
+from scorehouse.contract import ContractError, EntityFiles, check_data_dir
+from scorehouse.dbt_runner import PROJECT_DIR, DbtFailed, run_dbt
 from scorehouse.loading import load_raw_tables
+from scorehouse.publishing import Publication, publish
+from scorehouse.quality_gates import GateResult, GateSettings, check_outputs, check_raw
+from scorehouse.run_log import RunRecord, append_run
 
-DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "scorehouse.duckdb"
-PUBLISHED_TABLES = (
-    "marts.dim_customer_segments",
-    "marts.fct_customer_scores",
-    "marts.fct_customer_rfm_scores",
-    "marts.segment_summary",
-    "staging.stg_shop__quarantined_rows",
-)
+DEFAULT_WAREHOUSE_DIR = PROJECT_DIR / "warehouse"
+STAGED_TABLES = {
+    "customers": "staging.stg_shop__customers",
+    "orders": "staging.stg_shop__orders",
+    "order_items": "staging.stg_shop__order_items",
+    "events": "staging.stg_shop__events",
+    "nps_responses": "staging.stg_shop__nps_responses",
+}
+TRANSIENT_RETRIES = 2
+TRANSIENT_RETRY_DELAY_SECONDS = 5
 
 
 @dataclass(frozen=True)
-class ScoringResult:
-    warehouse_path: Path
+class WarehousePaths:
+    directory: Path
+
+    @property
+    def working(self) -> Path:
+        return self.directory / "scorehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.directory / "published.duckdb"
+
+    @property
+    def run_log(self) -> Path:
+        return self.directory / "run_log.duckdb"
+
+    @property
+    def data_docs(self) -> Path:
+        return self.directory / "data_docs"
+
+    @property
+    def lock(self) -> Path:
+        return self.directory / "refresh.lock"
+
+
+class GateFailed(RuntimeError):
+    """A Great Expectations gate found bad data or could not compute a check."""
+
+    def __init__(self, result: GateResult) -> None:
+        self.result = result
+        failures = "; ".join(
+            f"{outcome.expectation_type}({outcome.table}{'.' + outcome.column if outcome.column else ''}) "
+            f"observed {outcome.error or outcome.observed_value!r}"
+            for outcome in result.failures
+        )
+        super().__init__(f"{result.gate} quality gate failed: {failures}")
+
+
+class RefreshAlreadyRunning(RuntimeError):
+    """Another refresh holds the lock of this warehouse directory."""
+
+
+class InvalidSetting(ValueError):
+    """A dbt var that the Python side reads has an invalid value."""
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    run_id: str
+    paths: WarehousePaths
+    publication: Publication
     raw_row_counts: dict[str, int]
+    staged_row_counts: dict[str, int]
     quarantined_row_counts: dict[str, int]
     segment_summary: list[dict[str, Any]]
+
+
+def is_transient(error: BaseException) -> bool:
+    """A file lock or I/O hiccup that a retry can clear, as opposed to bad data or bad settings."""
+    message = str(error)
+    if isinstance(error, DbtFailed):
+        return "Could not set lock on file" in message
+    return isinstance(error, duckdb.IOException) and "lock" in message.lower()
+
+
+def retry_when_transient(task: Task, task_run: TaskRun, state: State) -> bool:
+    try:
+        state.result()
+    except Exception as error:  # noqa: BLE001 - the state's own failure, classified here
+        return is_transient(error)
+    return False
+
+
+def failed_check(error: BaseException) -> str:
+    """The name of the check that stopped a run, for the run log."""
+    if isinstance(error, GateFailed):
+        return f"{error.result.gate} gate: " + ", ".join(
+            f"{outcome.expectation_type}({outcome.table}{'.' + outcome.column if outcome.column else ''})"
+            for outcome in error.result.failures
+        )
+    if isinstance(error, DbtFailed):
+        return ("dbt build: " + ", ".join(error.failed_nodes)) if error.failed_nodes else "dbt"
+    if isinstance(error, ContractError):
+        return "input contract"
+    if isinstance(error, InvalidSetting):
+        return "settings"
+    return type(error).__name__
+
+
+def project_vars(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """dbt vars as a run sees them: the defaults of dbt_project.yml with the run's overrides on top."""
+    defaults = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    return {**defaults, **(overrides or {})}
+
+
+def gate_settings(dbt_vars: Mapping[str, Any]) -> GateSettings:
+    bands = dbt_vars["segment_share_bands"] or {}
+    try:
+        return GateSettings(
+            freshness_sla_hours=dbt_vars["freshness_sla_hours"],
+            max_order_amount=dbt_vars["max_order_amount"],
+            rfm_bucket_count=dbt_vars["rfm_bucket_count"],
+            row_defect_tolerance=dbt_vars["raw_row_defect_tolerance"],
+            segment_share_bands={segment: tuple(band) for segment, band in bands.items()},
+        )
+    except (TypeError, ValueError) as error:
+        raise InvalidSetting(f"invalid quality gate var: {error}") from error
+
+
+@contextmanager
+def refresh_lock(lock_path: Path) -> Iterator[None]:
+    """Refuses to start while another refresh of the same warehouse directory runs."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a+") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise RefreshAlreadyRunning(
+                f"another refresh of {lock_path.parent} is running; wait for it or use another warehouse directory"
+            ) from error
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 @task(cache_policy=NO_CACHE)
@@ -48,29 +182,76 @@ def check_inputs(data_dir: Path) -> list[EntityFiles]:
 
 
 @task(cache_policy=NO_CACHE)
-def check_configuration(warehouse_path: Path, dbt_vars: Mapping[str, Any] | None) -> None:
+def check_settings(paths: WarehousePaths, dbt_vars: Mapping[str, Any] | None) -> GateSettings:
     """Validates the dbt vars before loading, so a bad setting leaves the warehouse untouched."""
-    run_dbt(["run-operation", "validate_vars"], warehouse_path, dbt_vars, get_run_logger())
+    run_dbt(["run-operation", "validate_vars"], paths.working, dbt_vars, get_run_logger())
+    return gate_settings(project_vars(dbt_vars))
 
 
-@task(cache_policy=NO_CACHE)
-def load_inputs(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: datetime) -> dict[str, int]:
-    row_counts = load_raw_tables(warehouse_path, inputs, loaded_at)
+@task(
+    cache_policy=NO_CACHE,
+    retries=TRANSIENT_RETRIES,
+    retry_delay_seconds=TRANSIENT_RETRY_DELAY_SECONDS,
+    retry_condition_fn=retry_when_transient,
+)
+def load_inputs(paths: WarehousePaths, inputs: list[EntityFiles], loaded_at: datetime) -> dict[str, int]:
+    row_counts = load_raw_tables(paths.working, inputs, loaded_at)
     get_run_logger().info("loaded raw rows: %s", row_counts)
     return row_counts
 
 
+def enforce(result: GateResult) -> None:
+    """Logs a gate's outcome and stops the run when it failed."""
+    met = len(result.expectations) - len(result.failures)
+    get_run_logger().info("%s quality gate: %d of %d expectations met", result.gate, met, len(result.expectations))
+    if not result.success:
+        raise GateFailed(result)
+
+
 @task(cache_policy=NO_CACHE)
-def build_models(warehouse_path: Path, dbt_vars: Mapping[str, Any] | None) -> None:
+def raw_gate(paths: WarehousePaths, now: datetime, settings: GateSettings) -> None:
+    enforce(check_raw(paths.working, now, settings, paths.data_docs))
+
+
+@task(cache_policy=NO_CACHE)
+def outputs_gate(paths: WarehousePaths, settings: GateSettings) -> None:
+    enforce(check_outputs(paths.working, settings, paths.data_docs))
+
+
+@task(
+    cache_policy=NO_CACHE,
+    retries=TRANSIENT_RETRIES,
+    retry_delay_seconds=TRANSIENT_RETRY_DELAY_SECONDS,
+    retry_condition_fn=retry_when_transient,
+)
+def build_models(paths: WarehousePaths, dbt_vars: Mapping[str, Any] | None) -> None:
     """`dbt build`: seeds, models, unit tests and data tests in DAG order, so nothing downstream of a failing
     test is built."""
-    run_dbt(["build"], warehouse_path, dbt_vars, get_run_logger())
+    run_dbt(["build"], paths.working, dbt_vars, get_run_logger())
+
+
+@task(
+    cache_policy=NO_CACHE,
+    retries=TRANSIENT_RETRIES,
+    retry_delay_seconds=TRANSIENT_RETRY_DELAY_SECONDS,
+    retry_condition_fn=retry_when_transient,
+)
+def publish_outputs(paths: WarehousePaths, run_id: str, published_at: datetime) -> Publication:
+    publication = publish(paths.working, paths.published, run_id, published_at)
+    get_run_logger().info(
+        "%s %s", "published" if publication.is_new else "outputs unchanged, kept", publication.published_path
+    )
+    return publication
 
 
 @task(cache_policy=NO_CACHE)
-def read_results(warehouse_path: Path) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    """Quarantine counts per input and the segment summary (a dozen rows) for the run report."""
-    with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+def read_results(paths: WarehousePaths) -> tuple[dict[str, int], dict[str, int], list[dict[str, Any]]]:
+    """Staged and quarantined counts per input and the segment summary (a dozen rows) for the report."""
+    with duckdb.connect(str(paths.working), read_only=True) as connection:
+        staged = {
+            name: connection.execute(f"select count(*) from {table}").fetchone()[0]
+            for name, table in STAGED_TABLES.items()
+        }
         quarantined = dict(
             connection.execute(
                 "select source_table, count(*) from staging.stg_shop__quarantined_rows group by 1 order by 1"
@@ -82,25 +263,55 @@ def read_results(warehouse_path: Path) -> tuple[dict[str, int], list[dict[str, A
         )
         columns = [column[0] for column in cursor.description]
         summary = [dict(zip(columns, row)) for row in cursor.fetchall()]
-    return quarantined, summary
+    return staged, quarantined, summary
 
 
-@flow(name="score-customers", log_prints=False)
-def score_customers(
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+@flow(name="refresh-scores")
+def refresh_scores(
     data_dir: Path,
-    warehouse_path: Path = DEFAULT_WAREHOUSE,
+    warehouse_dir: Path = DEFAULT_WAREHOUSE_DIR,
     dbt_vars: dict[str, Any] | None = None,
-    loaded_at: datetime | None = None,
-) -> ScoringResult:
-    """Scores every customer in `data_dir` into the DuckDB warehouse at `warehouse_path`.
+    now: datetime | None = None,
+) -> RefreshResult:
+    """Scores every customer in `data_dir` and publishes the BI tables when every check passes.
 
-    `dbt_vars` overrides dbt vars (as_of_date, weights, ...); `loaded_at` (naive UTC) is the clock that
-    decides which timestamps lie in the future, injectable for tests.
+    `dbt_vars` overrides dbt vars (as_of_date, weights, gate thresholds, ...). `now` (naive UTC) is the
+    run's clock: rows dated after it are quarantined and freshness is measured from it; injectable for tests.
     """
-    inputs = check_inputs(Path(data_dir))
-    check_configuration(Path(warehouse_path), dbt_vars)
-    loaded_at = loaded_at or datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
-    raw_row_counts = load_inputs(Path(warehouse_path), inputs, loaded_at)
-    build_models(Path(warehouse_path), dbt_vars)
-    quarantined, summary = read_results(Path(warehouse_path))
-    return ScoringResult(Path(warehouse_path), raw_row_counts, quarantined, summary)
+    paths = WarehousePaths(Path(warehouse_dir))
+    started_at = utc_now()
+    now = now or started_at
+    run_id = flow_run.get_id() or uuid.uuid4().hex
+    raw_counts: dict[str, int] = {}
+    with refresh_lock(paths.lock):
+        try:
+            inputs = check_inputs(Path(data_dir))
+            settings = check_settings(paths, dbt_vars)
+            raw_counts = load_inputs(paths, inputs, now)
+            raw_gate(paths, now, settings)
+            build_models(paths, dbt_vars)
+            outputs_gate(paths, settings)
+            publication = publish_outputs(paths, run_id, now)
+            staged, quarantined, summary = read_results(paths)
+        except Exception as error:
+            append_run(
+                paths.run_log,
+                RunRecord(
+                    run_id, started_at, utc_now(), "failed", str(data_dir), sum(raw_counts.values()) or None,
+                    None, None, None, failed_check(error), str(error),
+                ),
+            )
+            raise
+        append_run(
+            paths.run_log,
+            RunRecord(
+                run_id, started_at, utc_now(), "published" if publication.is_new else "unchanged", str(data_dir),
+                sum(raw_counts.values()), sum(staged.values()), sum(quarantined.values()),
+                sum(publication.row_counts.values()), None, None,
+            ),
+        )
+    return RefreshResult(run_id, paths, publication, raw_counts, staged, quarantined, summary)

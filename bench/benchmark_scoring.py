@@ -1,0 +1,260 @@
+"""Scoring benchmark: generate demo data at a given scale, then score it with `scorehouse run` as a user would.
+
+Run on demand, never by pytest:
+
+    python bench/benchmark_scoring.py                 # 1m: 1,000,000 customers, 10 orders each
+    python bench/benchmark_scoring.py 1m 10m
+    python bench/benchmark_scoring.py --customers 50000 --orders-per-customer 4
+
+Both stages run as child processes of the installed `scorehouse` command. Peak memory is the summed RSS of
+the child and all its descendants (dbt runs as a grandchild), sampled from /proc; shared pages count once per
+process, so it errs high. Data and warehouses go to bench/work/<scale>/, one log per stage and the summary
+table to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+BENCH_DIR = Path(__file__).resolve().parent
+DEFAULT_WORK_DIR = BENCH_DIR / "work"
+RESULTS_DIR = BENCH_DIR / "results"
+SCALES = {"1m": (1_000_000, 10.0), "10m": (10_000_000, 10.0)}
+SEED = 7
+SAMPLE_SECONDS = 0.2
+SLOWEST_NODES_SHOWN = 5
+RAW_TABLES = ("customers", "orders", "order_items", "events", "nps_responses")
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+MEBIBYTE = 1024**2
+
+ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+DBT_FINISHED = re.compile(r"Finished running .* \((?P<seconds>[\d.]+)s\)\.")
+# e.g. "12 of 127 OK created sql table model staging.stg_shop__orders_checked ..... [OK in 3.21s]"
+DBT_NODE = re.compile(r" \d+ of \d+ (?!START )(?P<node>.+?)\s\.*\s*\[[^\]]* in (?P<seconds>[\d.]+)s\]$")
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    customers: int
+    orders_per_customer: float
+
+
+@dataclass(frozen=True)
+class Measurement:
+    return_code: int
+    seconds: float
+    peak_rss_bytes: int
+    peak_spill_bytes: int
+    log_path: Path
+
+
+@dataclass(frozen=True)
+class ScaleResult:
+    scale: Scale
+    generation: Measurement
+    run: Measurement | None
+    dbt_seconds: float | None
+    raw_rows: dict[str, int]
+    slowest_nodes: list[tuple[str, float]]
+
+
+def process_tree_rss_bytes(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # "pid (command) state ppid ..."; the command may itself contain spaces and parentheses.
+            parent = int(stat_file.read_text().rpartition(")")[2].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+        children.setdefault(parent, []).append(int(stat_file.parent.name))
+    total, pending = 0, [root_pid]
+    while pending:
+        pid = pending.pop()
+        pending.extend(children.get(pid, []))
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def folder_bytes(folder: Path) -> int:
+    """Size of the files in `folder`, 0 when it does not exist; DuckDB may remove files while we look."""
+    total = 0
+    try:
+        for path in folder.rglob("*"):
+            total += path.stat().st_size
+    except OSError:
+        pass  # the folder or a file vanished mid-walk; the next sample catches up
+    return total
+
+
+def run_measured(command: list[str], log_path: Path, spill_dir: Path) -> Measurement:
+    """Runs `command` with its output in `log_path`, sampling memory and DuckDB's spill folder as it goes."""
+    peak_rss = peak_spill = 0
+    with log_path.open("w") as log:
+        started = time.monotonic()
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        while True:
+            peak_rss = max(peak_rss, process_tree_rss_bytes(process.pid))
+            peak_spill = max(peak_spill, folder_bytes(spill_dir))
+            try:
+                return_code = process.wait(timeout=SAMPLE_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        seconds = time.monotonic() - started
+    return Measurement(return_code, seconds, peak_rss, peak_spill, log_path)
+
+
+def slowest_nodes(log_text: str) -> list[tuple[str, float]]:
+    timings = [
+        (match["node"], float(match["seconds"]))
+        for line in log_text.splitlines()
+        if (match := DBT_NODE.search(line))
+    ]
+    return sorted(timings, key=lambda timing: timing[1], reverse=True)[:SLOWEST_NODES_SHOWN]
+
+
+def raw_row_counts(warehouse: Path) -> dict[str, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return {table: connection.execute(f"select count(*) from raw.{table}").fetchone()[0] for table in RAW_TABLES}
+
+
+def benchmark(scale: Scale, work_dir: Path, scorehouse: str) -> ScaleResult:
+    data_dir = work_dir / scale.name
+    warehouse = data_dir / "warehouse.duckdb"
+    spill_dir = data_dir / "warehouse.duckdb.tmp"  # DuckDB's default temp_directory for this file
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    # History through yesterday, as `scorehouse demo` does: rows stamped later today would be quarantined.
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+
+    print(f"[{scale.name}] generating {scale.customers:,} customers", file=sys.stderr)
+    generation = run_measured(
+        [
+            scorehouse, "generate", "--customers", str(scale.customers),
+            "--orders-per-customer", str(scale.orders_per_customer),
+            "--out", str(data_dir), "--seed", str(SEED), "--end-date", yesterday,
+        ],
+        RESULTS_DIR / f"scoring-{scale.name}-generate.log",
+        spill_dir,
+    )
+    if generation.return_code != 0:
+        return ScaleResult(scale, generation, None, None, {}, [])
+
+    print(f"[{scale.name}] scoring", file=sys.stderr)
+    run = run_measured(
+        [scorehouse, "run", "--data-dir", str(data_dir), "--warehouse-dir", str(warehouse)],
+        RESULTS_DIR / f"scoring-{scale.name}-run.log",
+        spill_dir,
+    )
+    log_text = ANSI_COLOUR.sub("", run.log_path.read_text())
+    finished = DBT_FINISHED.findall(log_text)
+    return ScaleResult(
+        scale,
+        generation,
+        run,
+        float(finished[-1]) if finished else None,
+        raw_row_counts(warehouse) if run.return_code == 0 else {},
+        slowest_nodes(log_text),
+    )
+
+
+def stage_cell(measurement: Measurement | None) -> str:
+    if measurement is None:
+        return "not run"
+    if measurement.return_code != 0:
+        return f"failed (exit {measurement.return_code}, see {measurement.log_path.name})"
+    return f"{measurement.seconds:,.1f}"
+
+
+def report(results: list[ScaleResult]) -> str:
+    memory = os.sysconf("SC_PHYS_PAGES") * PAGE_BYTES / 1024**3
+    lines = [
+        "# Scoring benchmark",
+        "",
+        f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, {memory:.0f} GiB RAM; seed {SEED}. "
+        "Times in seconds, memory in MiB (peak summed RSS of the process tree); "
+        "spill is the peak size of DuckDB's temp folder next to the warehouse.",
+        "",
+        "| scale | customers | orders/customer asked | generate s | generate peak MiB | run s | dbt build s "
+        "| run peak MiB | DuckDB spill MiB | " + " | ".join(f"raw {table}" for table in RAW_TABLES) + " |",
+        "|---" * (9 + len(RAW_TABLES)) + "|",
+    ]
+    for result in results:
+        run = result.run
+        cells = [
+            result.scale.name,
+            f"{result.scale.customers:,}",
+            f"{result.scale.orders_per_customer:g}",
+            stage_cell(result.generation),
+            f"{result.generation.peak_rss_bytes / MEBIBYTE:,.0f}",
+            stage_cell(run),
+            "" if result.dbt_seconds is None else f"{result.dbt_seconds:,.1f}",
+            "" if run is None else f"{run.peak_rss_bytes / MEBIBYTE:,.0f}",
+            "" if run is None else f"{run.peak_spill_bytes / MEBIBYTE:,.0f}",
+            *(f"{result.raw_rows[table]:,}" if table in result.raw_rows else "" for table in RAW_TABLES),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    for result in results:
+        if result.slowest_nodes:
+            lines += ["", f"Slowest dbt nodes at {result.scale.name}:", ""]
+            lines += [f"- {seconds:,.1f} s {node}" for node, seconds in result.slowest_nodes]
+    return "\n".join(lines) + "\n"
+
+
+def scale_name(text: str) -> str:
+    if text not in SCALES:
+        raise argparse.ArgumentTypeError(f"unknown scale {text!r}, choose from {', '.join(SCALES)}")
+    return text
+
+
+def parse_scales(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[Scale]:
+    scales = [Scale(name, *SCALES[name]) for name in args.scales]
+    if (args.customers is None) != (args.orders_per_customer is None):
+        parser.error("--customers and --orders-per-customer go together")
+    if args.customers is not None:
+        scales.append(
+            Scale(f"{args.customers}-x{args.orders_per_customer:g}", args.customers, args.orders_per_customer)
+        )
+    return scales or [Scale("1m", *SCALES["1m"])]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "scales", nargs="*", type=scale_name, metavar="SCALE", help=f"{', '.join(SCALES)} (default: 1m)"
+    )
+    parser.add_argument("--customers", type=int, help="also run this many customers ...")
+    parser.add_argument("--orders-per-customer", type=float, help="... at this many orders per customer")
+    parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK_DIR, help="where data and warehouses go")
+    args = parser.parse_args(argv)
+    scales = parse_scales(args, parser)
+
+    scorehouse = Path(sys.executable).with_name("scorehouse")
+    if not scorehouse.exists():
+        parser.error(f"{scorehouse} is missing: install the project into this environment with `make setup`")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    results = [benchmark(scale, args.work_dir.resolve(), str(scorehouse)) for scale in scales]
+    table = report(results)
+    (RESULTS_DIR / "scoring.md").write_text(table)
+    print(table)
+    return 0 if all(result.run is not None and result.run.return_code == 0 for result in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

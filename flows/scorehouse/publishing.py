@@ -1,0 +1,91 @@
+"""Write-audit-publish: copies the audited BI tables from the working warehouse into a new DuckDB file and
+renames it over the published one.
+
+BI tools only ever open the published file, read-only. A rename swaps the whole file at once: a reader that
+holds the old file keeps reading it, a reader that reconnects sees the new one, and a run that fails or is
+killed before the rename leaves the published file exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from scorehouse.loading import sql_string
+
+PUBLISHED_TABLES = (
+    "marts.dim_customer_segments",
+    "marts.fct_customer_scores",
+    "marts.fct_customer_rfm_scores",
+    "marts.segment_summary",
+)
+PUBLICATION_TABLE = "main.scorehouse_publication"
+
+
+@dataclass(frozen=True)
+class Publication:
+    published_path: Path
+    is_new: bool  # False when the outputs equal what is already published, which is then left untouched
+    fingerprint: str
+    row_counts: dict[str, int]
+
+
+def outputs_fingerprint(connection: duckdb.DuckDBPyConnection, database: str) -> tuple[str, dict[str, int]]:
+    """Order-independent digest of the published tables' contents in `database`, and their row counts."""
+    parts, row_counts = [], {}
+    for table in PUBLISHED_TABLES:
+        count, digest = connection.execute(
+            f"select count(*), coalesce(sum(hash(t)), 0) from {database}.{table} as t"
+        ).fetchone()
+        parts.append(f"{table}:{count}:{digest}")
+        row_counts[table] = count
+    return "|".join(parts), row_counts
+
+
+def published_fingerprint(published_path: Path) -> str | None:
+    if not published_path.exists():
+        return None
+    with duckdb.connect(str(published_path), read_only=True) as connection:
+        return connection.execute(f"select fingerprint from {PUBLICATION_TABLE}").fetchone()[0]
+
+
+def fsync_path(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def publish(working_path: Path, published_path: Path, run_id: str, published_at: datetime) -> Publication:
+    """Publishes the BI tables of `working_path` unless `published_path` already holds the same contents."""
+    published_path.parent.mkdir(parents=True, exist_ok=True)
+    staging_path = published_path.with_name(f".{published_path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with duckdb.connect(str(staging_path)) as connection:
+            connection.execute(f"attach {sql_string(str(working_path))} as working (read_only)")
+            fingerprint, row_counts = outputs_fingerprint(connection, "working")
+            if fingerprint == published_fingerprint(published_path):
+                return Publication(published_path, False, fingerprint, row_counts)
+            for table in PUBLISHED_TABLES:
+                schema = table.split(".")[0]
+                connection.execute(f"create schema if not exists {schema}")
+                connection.execute(f"create table {table} as select * from working.{table}")
+            connection.execute(
+                f"create table {PUBLICATION_TABLE} as select {sql_string(fingerprint)} as fingerprint, "
+                f"{sql_string(run_id)} as run_id, cast({sql_string(published_at.isoformat(sep=' '))} as timestamp) as published_at"
+            )
+            connection.execute("detach working")
+            connection.execute("checkpoint")
+        fsync_path(staging_path)
+        os.replace(staging_path, published_path)
+        fsync_path(published_path.parent)
+        return Publication(published_path, True, fingerprint, row_counts)
+    finally:
+        staging_path.unlink(missing_ok=True)
+        staging_path.with_name(staging_path.name + ".wal").unlink(missing_ok=True)

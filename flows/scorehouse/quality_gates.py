@@ -1,0 +1,470 @@
+"""Great Expectations data-quality gates on the DuckDB warehouse: one on the raw tables before dbt runs,
+one on the scored marts after it.
+
+dbt's tests check each model as it is built; these gates check what dbt cannot: the delivery as loaded
+(freshness against the run's clock, orders of unknown customers, plausible amounts) and the outputs as a
+whole (segment shares within agreed bands, every staged customer segmented). Suites are defined here in
+code and run in an ephemeral GX context, so nothing is generated on disk except the optional Data Docs.
+Every expectation is computed by DuckDB as SQL; GX fetches only aggregates and at most a few sample rows.
+
+A gate that cannot compute an expectation (missing table or column, SQL error) fails: an unanswered
+check is never a pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import duckdb_engine
+import great_expectations as gx
+import great_expectations.expectations as gxe
+from great_expectations.checkpoint import UpdateDataDocsAction
+from great_expectations.core import ExpectationValidationResult
+from great_expectations.data_context import AbstractDataContext
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.datasource.fluent import SQLDatasource
+
+from scorehouse.loading import sql_string
+
+RAW_GATE = "raw"
+OUTPUTS_GATE = "outputs"
+# Result format of every gate: counts plus up to 20 offending values per column check, never the full list.
+RESULT_FORMAT = "SUMMARY"
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """Thresholds of both gates. The defaults are placeholders; the caller passes the project's values."""
+
+    freshness_sla_hours: float = 48.0
+    min_order_amount: float = 0.0
+    max_order_amount: float = 100_000.0
+    rfm_bucket_count: int = 5
+    # segment_name -> (min_share, max_share) of all customers; segments not named are only held to 0..1
+    segment_share_bands: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    # share of raw order rows each row-level raw check lets through (staging quarantines them)
+    row_defect_tolerance: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.freshness_sla_hours <= 0:
+            raise ValueError(f"freshness_sla_hours must be positive, got {self.freshness_sla_hours}")
+        if self.min_order_amount > self.max_order_amount:
+            raise ValueError(
+                f"min_order_amount ({self.min_order_amount}) must not exceed max_order_amount ({self.max_order_amount})"
+            )
+        if not 0 <= self.row_defect_tolerance <= 1:
+            raise ValueError(f"row_defect_tolerance must lie between 0 and 1, got {self.row_defect_tolerance}")
+        if self.rfm_bucket_count < 2:
+            raise ValueError(f"rfm_bucket_count must be at least 2, got {self.rfm_bucket_count}")
+        for segment_name, (min_share, max_share) in self.segment_share_bands.items():
+            if not 0 <= min_share <= max_share <= 1:
+                raise ValueError(
+                    f"segment_share_bands[{segment_name!r}] must satisfy 0 <= min <= max <= 1, "
+                    f"got ({min_share}, {max_share})"
+                )
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """One expectation of a gate as GX evaluated it.
+
+    `observed_value` is GX's observed value (a count, a maximum, ...); for row-level checks, which GX
+    reports without one, it is the number of offending rows. `unexpected_examples` shows some of them.
+    `error` is set when GX could not compute the check; such an outcome never succeeds.
+    """
+
+    expectation_type: str
+    table: str
+    column: str | None
+    description: str | None
+    success: bool
+    observed_value: Any
+    unexpected_examples: list[Any]
+    error: str | None
+
+
+@dataclass(frozen=True)
+class GateResult:
+    gate: str
+    success: bool
+    expectations: list[ExpectationOutcome]
+    data_docs_index: Path | None = None
+
+    @property
+    def failures(self) -> list[ExpectationOutcome]:
+        return [outcome for outcome in self.expectations if not outcome.success]
+
+
+class ExpectNoOffendingRows(gxe.UnexpectedRowsExpectation):
+    """A custom SQL check (GX's documented UnexpectedRowsExpectation) that passes when its query returns no
+    rows, and whose result lists those rows at every result format: GX's own lists them only with COMPLETE,
+    which would also make every column check fetch all of its unexpected values. GX caps the rows fetched.
+    `allowed_offending_rows` lets a tolerated number of rows through, as `mostly` does for column checks."""
+
+    allowed_offending_rows: int = 0
+
+    def _validate(
+        self,
+        metrics: dict,
+        runtime_configuration: dict | None = None,
+        execution_engine: Any = None,
+    ) -> dict:
+        offending_row_count = metrics["unexpected_rows_query.row_count"]
+        return {
+            "success": offending_row_count <= self.allowed_offending_rows,
+            "result": {
+                "observed_value": offending_row_count,
+                "details": {"unexpected_rows": metrics["unexpected_rows_query.table"]},
+            },
+        }
+
+
+class StatementCursorConnection(duckdb_engine.ConnectionWrapper):
+    """duckdb-engine's DBAPI connection, except that every SQLAlchemy cursor runs on its own DuckDB cursor.
+
+    Why: GX's SqlAlchemyExecutionEngine.execute_query returns a result and fetches its rows only after the
+    SQLAlchemy Connection is closed, and Connection.close() always rolls back the DBAPI connection
+    (documented in SQLAlchemy's Connection.close) before the pool sees it, so pool_reset_on_return=None or a
+    different poolclass cannot help. A rollback, like any statement, on a DuckDB connection discards that
+    connection's open result, so every metric came back empty: `MetricResolutionError: list index out of
+    range` (GX issues #10738 and #11579; duckdb_engine issue #734, "calling .commit causes results to be
+    empty"). A DuckDB cursor is a separate connection to the same database (DuckDB's "Multiple Python
+    Threads" guide), so its result survives the parent's rollback, and closing the parent closes it.
+    """
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        super().__init__(connection)
+        self._duckdb_connection = connection
+
+    def cursor(self) -> duckdb_engine.CursorWrapper:
+        return duckdb_engine.CursorWrapper(self._duckdb_connection.cursor(), self)
+
+
+@contextmanager
+def read_only_engine_options(warehouse_path: Path) -> Iterator[dict[str, Any]]:
+    """SQLAlchemy `create_engine` options (passed through GX's documented `kwargs` of the SQL data source)
+    that open the warehouse read-only through StatementCursorConnection. Every DuckDB connection opened is
+    closed on exit, whatever GX's engines still hold, so the dbt step after the gate can write the file."""
+    opened: list[duckdb.DuckDBPyConnection] = []
+
+    def connect() -> StatementCursorConnection:
+        connection = duckdb.connect(str(warehouse_path), read_only=True)
+        opened.append(connection)
+        return StatementCursorConnection(connection)
+
+    try:
+        yield {"creator": connect}
+    finally:
+        for connection in opened:
+            connection.close()
+
+
+def trimmed_text(column: str) -> str:
+    """The raw value as staging reads it: text without surrounding blanks, a blank one as null."""
+    return f"nullif(trim(cast({column} as varchar)), '')"
+
+
+def raw_orders_query() -> str:
+    """Raw orders as delivered (CSV text or Parquet types): ids and required values as trimmed text for the
+    presence checks, amount and ordered_at cast for the range and freshness checks (unreadable ones null,
+    left to staging's quarantine)."""
+    return (
+        "select "
+        f"{trimmed_text('order_id')} as order_id, "
+        f"{trimmed_text('customer_id')} as customer_id, "
+        f"{trimmed_text('ordered_at')} as ordered_at, "
+        f"{trimmed_text('amount')} as amount, "
+        f"{trimmed_text('status')} as status, "
+        "try_cast(amount as double) as amount_number, "
+        "try_cast(ordered_at as timestamp) as ordered_at_timestamp "
+        "from raw.orders"
+    )
+
+
+def raw_customers_query() -> str:
+    return (
+        f"select {trimmed_text('customer_id')} as customer_id, {trimmed_text('created_at')} as created_at "
+        "from raw.customers"
+    )
+
+
+def raw_orders_suite(now: datetime, settings: GateSettings, order_row_count: int) -> list[gxe.Expectation]:
+    freshness_floor = now - timedelta(hours=settings.freshness_sla_hours)
+    mostly = 1 - settings.row_defect_tolerance
+    allowed_offending_rows = math.floor(settings.row_defect_tolerance * order_row_count)
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, description="raw.orders has rows"),
+        gxe.ExpectColumnValuesToBeUnique(
+            column="order_id", mostly=mostly, description="every order_id is delivered once"
+        ),
+        ExpectNoOffendingRows(
+            allowed_offending_rows=allowed_offending_rows,
+            description="no order_id belongs to two customers",
+            unexpected_rows_query=(
+                "select order_id, count(distinct customer_id) as customer_count, "
+                "min(customer_id) as first_customer_id, max(customer_id) as last_customer_id "
+                "from {batch} where order_id is not null "
+                "group by order_id having count(distinct customer_id) > 1 order by order_id"
+            ),
+        ),
+        *[
+            gxe.ExpectColumnValuesToNotBeNull(column=column, mostly=mostly, description=f"every order has {column}")
+            for column in ("order_id", "customer_id", "ordered_at", "amount", "status")
+        ],
+        gxe.ExpectColumnValuesToBeBetween(
+            column="amount_number",
+            min_value=settings.min_order_amount,
+            max_value=settings.max_order_amount,
+            mostly=mostly,
+            description=f"amounts lie between {settings.min_order_amount:g} and {settings.max_order_amount:g}",
+        ),
+        # Only staleness is checked: an order dated after the load is quarantined by staging.
+        gxe.ExpectColumnMaxToBeBetween(
+            column="ordered_at_timestamp",
+            min_value=freshness_floor,
+            description=(
+                f"the newest order is at most {settings.freshness_sla_hours:g} h older than {now:%Y-%m-%d %H:%M}"
+            ),
+        ),
+        ExpectNoOffendingRows(
+            allowed_offending_rows=allowed_offending_rows,
+            description="every order's customer_id is in raw.customers",
+            unexpected_rows_query=(
+                "select orders.order_id, orders.customer_id "
+                "from {batch} as orders "
+                f"left join (select distinct {trimmed_text('customer_id')} as customer_id from raw.customers) "
+                "as customers on orders.customer_id = customers.customer_id "
+                "where orders.customer_id is not null and customers.customer_id is null "
+                "order by orders.customer_id, orders.order_id"
+            ),
+        ),
+    ]
+
+
+def raw_customers_suite() -> list[gxe.Expectation]:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, description="raw.customers has rows"),
+        *[
+            gxe.ExpectColumnValuesToNotBeNull(column=column, description=f"every customer has {column}")
+            for column in ("customer_id", "created_at")
+        ],
+    ]
+
+
+def customer_segments_suite() -> list[gxe.Expectation]:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="customer_id", description="every row has a customer_id"),
+        gxe.ExpectColumnValuesToBeUnique(column="customer_id", description="no customer is in two segments"),
+        gxe.ExpectColumnValuesToNotBeNull(column="segment_name", description="every customer has a segment"),
+        ExpectNoOffendingRows(
+            description="every staged customer is segmented",
+            unexpected_rows_query=(
+                "select segmented.customer_count as segmented_customer_count, "
+                "staged.customer_count as staged_customer_count "
+                "from (select count(*) as customer_count from {batch}) as segmented "
+                "cross join (select count(*) as customer_count from staging.stg_shop__customers) as staged "
+                "where segmented.customer_count <> staged.customer_count"
+            ),
+        ),
+    ]
+
+
+def customer_scores_suite(settings: GateSettings) -> list[gxe.Expectation]:
+    return [
+        gxe.ExpectColumnValuesToBeBetween(
+            column="composite_score", min_value=0, max_value=100, description="composite scores lie in 0..100"
+        ),
+        *[
+            gxe.ExpectColumnValuesToBeBetween(
+                column=column,
+                min_value=1,
+                max_value=settings.rfm_bucket_count,
+                description=f"{column}s lie in 1..{settings.rfm_bucket_count}",
+            )
+            for column in ("recency_score", "frequency_score", "monetary_score")
+        ],
+    ]
+
+
+def segment_summary_suite(settings: GateSettings) -> list[gxe.Expectation]:
+    share_bands = [
+        ExpectNoOffendingRows(
+            description=f"{segment_name} holds {min_share:.1%} to {max_share:.1%} of customers",
+            # A segment missing from the summary is reported too, with a null share.
+            unexpected_rows_query=(
+                "select band.segment_name, summary.customer_share, band.min_share, band.max_share "
+                f"from (select {sql_string(segment_name)} as segment_name, "
+                f"cast({float(min_share)!r} as double) as min_share, "
+                f"cast({float(max_share)!r} as double) as max_share) as band "
+                "left join {batch} as summary on summary.segment_name = band.segment_name "
+                "where summary.customer_share is null "
+                "or summary.customer_share not between band.min_share and band.max_share"
+            ),
+        )
+        for segment_name, (min_share, max_share) in sorted(settings.segment_share_bands.items())
+    ]
+    return [
+        gxe.ExpectColumnValuesToBeBetween(
+            column="customer_share", min_value=0, max_value=1, description="segment shares lie in 0..1"
+        ),
+        *share_bands,
+    ]
+
+
+def error_messages(result: ExpectationValidationResult) -> list[str]:
+    """The first line of each distinct GX exception message for one expectation, whether GX reports it flat
+    or per metric (a failing query is reported once for every metric that needed it)."""
+    info = result.exception_info or {}
+    reports = [info] if "raised_exception" in info else list(info.values())
+    messages = [
+        (str(report.get("exception_message") or "").strip() or "metric could not be computed").splitlines()[0]
+        for report in reports
+        if isinstance(report, Mapping) and report.get("raised_exception")
+    ]
+    return list(dict.fromkeys(messages))
+
+
+def outcome_of(result: ExpectationValidationResult, table: str) -> ExpectationOutcome:
+    configuration = result.expectation_config
+    details = result.result or {}
+    observed_value = details.get("observed_value", details.get("unexpected_count"))
+    if "unexpected_rows" in details.get("details", {}):
+        examples = list(details["details"]["unexpected_rows"])
+    else:
+        examples = list(details.get("partial_unexpected_list", []))
+    messages = error_messages(result)
+    if not messages and observed_value is None:
+        messages = ["no value could be computed (is the table empty?)"]
+    return ExpectationOutcome(
+        expectation_type=configuration.type,
+        table=table,
+        column=configuration.kwargs.get("column"),
+        description=configuration.description,
+        success=bool(result.success) and not messages,
+        observed_value=observed_value,
+        unexpected_examples=examples,
+        error="; ".join(messages) or None,
+    )
+
+
+def add_data_docs_site(context: AbstractDataContext, folder: Path) -> str:
+    """A local Data Docs site (GX's documented SiteBuilder with a filesystem store) writing to `folder`."""
+    site_name = "scorehouse_quality_gates"
+    folder.mkdir(parents=True, exist_ok=True)
+    context.add_data_docs_site(
+        site_name=site_name,
+        site_config={
+            "class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)},
+        },
+    )
+    return site_name
+
+
+def run_gate(
+    gate: str,
+    warehouse_path: Path,
+    suites: Mapping[str, tuple[str, list[gxe.Expectation]]],
+    data_docs_folder: Path | None,
+) -> GateResult:
+    """Validates each `table -> (query, expectations)` of `suites` as one GX checkpoint over the warehouse.
+
+    Tables are read through query assets, not table assets: with DuckDB 2.0, duckdb-engine's column
+    reflection fails (pg_catalog.pg_collation is missing) and GX's fallback then drops the schema name.
+    """
+    if not warehouse_path.exists():
+        raise FileNotFoundError(f"the warehouse {warehouse_path} does not exist; load the raw tables first")
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars on the flow's stderr
+    with read_only_engine_options(warehouse_path) as engine_options:
+        datasource: SQLDatasource = context.data_sources.add_sql(
+            name="warehouse",
+            # The URL only picks the dialect (read-only too, should the creator ever go); connections
+            # come from engine_options' creator.
+            connection_string=f"duckdb:///{warehouse_path}?access_mode=read_only",
+            kwargs=engine_options,
+        )
+        validation_definitions = []
+        for table, (query, expectations) in suites.items():
+            batch_definition = datasource.add_query_asset(name=table, query=query).add_batch_definition_whole_table(
+                "whole table"
+            )
+            suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=expectations))
+            validation_definition = gx.ValidationDefinition(name=table, data=batch_definition, suite=suite)
+            validation_definitions.append(context.validation_definitions.add(validation_definition))
+        actions = []
+        site_folder = data_docs_folder / gate if data_docs_folder is not None else None
+        if site_folder is not None:
+            site_name = add_data_docs_site(context, site_folder)
+            actions.append(UpdateDataDocsAction(name="update_data_docs", site_names=[site_name]))
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=gate,
+                validation_definitions=validation_definitions,
+                actions=actions,
+                result_format=RESULT_FORMAT,
+            )
+        )
+        checkpoint_result = checkpoint.run()
+    outcomes = [
+        outcome_of(result, table=suite_result.suite_name)
+        for suite_result in checkpoint_result.run_results.values()
+        for result in suite_result.results
+    ]
+    return GateResult(
+        gate=gate,
+        success=all(outcome.success for outcome in outcomes),
+        expectations=outcomes,
+        data_docs_index=site_folder / "index.html" if site_folder is not None else None,
+    )
+
+
+def check_raw(
+    warehouse_path: Path, now: datetime, settings: GateSettings, data_docs_folder: Path | None = None
+) -> GateResult:
+    """Gate on `raw.orders` and `raw.customers` as loaded, before dbt builds anything.
+
+    `now` is the run's clock (naive UTC like the loader's `loaded_at`, or timezone-aware) for the freshness
+    check. With `data_docs_folder`, GX's HTML Data Docs of this run are written to its `raw/` folder.
+    """
+    if now.tzinfo is not None:
+        now = now.astimezone(timezone.utc).replace(tzinfo=None)
+    order_row_count = 0
+    if settings.row_defect_tolerance:  # only a tolerance needs the count; a missing table fails in the gate
+        with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+            order_row_count = connection.execute("select count(*) from raw.orders").fetchone()[0]
+    suites = {
+        "raw.orders": (raw_orders_query(), raw_orders_suite(now, settings, order_row_count)),
+        "raw.customers": (raw_customers_query(), raw_customers_suite()),
+    }
+    return run_gate(RAW_GATE, warehouse_path, suites, data_docs_folder)
+
+
+def check_outputs(warehouse_path: Path, settings: GateSettings, data_docs_folder: Path | None = None) -> GateResult:
+    """Gate on the scored marts after `dbt build`: one segment per customer, scores in range, segment shares
+    within their bands, and as many segmented customers as staged ones. With `data_docs_folder`, GX's HTML
+    Data Docs of this run are written to its `outputs/` folder."""
+    suites = {
+        "marts.dim_customer_segments": (
+            "select customer_id, segment_name from marts.dim_customer_segments",
+            customer_segments_suite(),
+        ),
+        "marts.fct_customer_scores": (
+            "select customer_id, composite_score, recency_score, frequency_score, monetary_score "
+            "from marts.fct_customer_scores",
+            customer_scores_suite(settings),
+        ),
+        "marts.segment_summary": (
+            "select segment_name, customer_share from marts.segment_summary",
+            segment_summary_suite(settings),
+        ),
+    }
+    return run_gate(OUTPUTS_GATE, warehouse_path, suites, data_docs_folder)

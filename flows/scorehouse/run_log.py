@@ -1,0 +1,55 @@
+"""The run log: one row per refresh, kept in its own small DuckDB file next to the warehouse.
+
+It lives apart from both warehouses on purpose: a failed run must not touch the published file, and the
+working warehouse is locked while dbt builds, but analysts should be able to read the history at any time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+RUN_LOG_TABLE = "main.run_log"
+SQL_TYPES = {"str": "varchar", "datetime": "timestamp", "int": "bigint"}
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """status: 'published' (new outputs), 'unchanged' (outputs equal the published ones) or 'failed'."""
+
+    run_id: str
+    started_at: datetime
+    finished_at: datetime
+    status: str
+    data_dir: str
+    raw_rows: int | None
+    staged_rows: int | None
+    quarantined_rows: int | None
+    published_rows: int | None
+    failed_check: str | None
+    message: str | None
+
+
+def column_definitions() -> str:
+    """`name type, ...` of the run log table, from RunRecord's annotations (e.g. 'int | None' -> bigint)."""
+    return ", ".join(f"{field.name} {SQL_TYPES[str(field.type).split(' | ')[0]]}" for field in fields(RunRecord))
+
+
+def append_run(run_log_path: Path, record: RunRecord) -> None:
+    run_log_path.parent.mkdir(parents=True, exist_ok=True)
+    values = asdict(record)
+    with duckdb.connect(str(run_log_path)) as connection:
+        connection.execute(f"create table if not exists {RUN_LOG_TABLE} ({column_definitions()})")
+        connection.execute(
+            f"insert into {RUN_LOG_TABLE} values ({', '.join('?' for _ in values)})", list(values.values())
+        )
+
+
+def read_runs(run_log_path: Path) -> list[dict]:
+    with duckdb.connect(str(run_log_path), read_only=True) as connection:
+        cursor = connection.execute(f"select * from {RUN_LOG_TABLE} order by started_at, run_id")
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]

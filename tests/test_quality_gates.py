@@ -1,0 +1,437 @@
+"""The Great Expectations gates on small warehouses built here with DuckDB SQL (no dbt run).
+
+Each gate runs once on good data, where every expectation must pass, and once on data breaking all of
+them at the same time (empty tables get a run of their own), where each must fail with the observed value
+that proves it looked.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from scorehouse.quality_gates import ExpectationOutcome, GateResult, GateSettings, check_outputs, check_raw
+
+NOW = datetime(2025, 7, 3, 11, 0, 0)  # naive UTC
+NEWEST_GOOD_ORDER = "2025-07-01 11:00:00"  # exactly the 48 h SLA before NOW
+SETTINGS = GateSettings(
+    freshness_sla_hours=48,
+    min_order_amount=0,
+    max_order_amount=1000,
+    rfm_bucket_count=5,
+    segment_share_bands={"champions": (0.4, 0.6), "lost": (0.0, 0.1)},
+)
+
+ORDER_COLUMNS = ("order_id", "customer_id", "ordered_at", "amount", "status")
+GOOD_ORDERS = [
+    ("O1", "C1", "2025-06-01 10:00:00", "10.00", "completed"),
+    ("O2", "C2", "2025-06-15 10:00:00", "0", "cancelled"),
+    ("O3", "C1", NEWEST_GOOD_ORDER, "1000", "completed"),
+]
+GOOD_CUSTOMERS = [("C1", "2025-01-01 09:00:00"), ("C2", "2025-02-01 09:00:00")]
+BAD_ORDERS = [
+    ("O1", "C1", "2025-05-01 10:00:00", "10.00", "completed"),
+    ("O1", "C1", "2025-05-01 10:00:00", "10.00", "refunded"),  # the same order twice
+    ("O2", "C2", "2025-05-02 10:00:00", "20.00", "completed"),
+    ("O2", "C3", "2025-05-02 10:00:00", "20.00", "completed"),  # one order, two customers
+    (None, "C1", "2025-05-03 10:00:00", "5.00", "completed"),
+    ("O4", " ", "2025-05-03 10:00:00", "5.00", "completed"),  # a blank id is a missing one
+    ("O5", "C1", None, "5.00", "completed"),
+    ("O6", "C1", "2025-05-04 10:00:00", None, "completed"),
+    ("O7", "C1", "2025-05-04 10:00:00", "7.00", None),
+    ("O8", "C1", "2025-05-05 10:00:00", "-5.00", "completed"),
+    ("O9", "C2", "2025-05-05 10:00:00", "250000", "completed"),
+    ("O10", "C404", "2025-05-06 10:00:00", "12.00", "completed"),  # newest order, unknown customer
+]
+BAD_CUSTOMERS = [("C1", "2025-01-01"), ("C2", "2025-01-01"), ("C3", None), (None, "2025-01-01")]
+
+
+def sql_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
+
+
+def create_table(connection: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], rows: list[tuple]) -> None:
+    connection.execute(f"create schema if not exists {table.split('.')[0]}")
+    connection.execute(f"create table {table} ({', '.join(f'{name} {kind}' for name, kind in columns.items())})")
+    if rows:
+        values = ", ".join("(" + ", ".join(sql_value(value) for value in row) + ")" for row in rows)
+        connection.execute(f"insert into {table} values {values}")
+
+
+def build_raw_warehouse(path: Path, orders: list[tuple], customers: list[tuple]) -> Path:
+    """raw.orders and raw.customers as a CSV load leaves them: every column text."""
+    with duckdb.connect(str(path)) as connection:
+        create_table(connection, "raw.orders", dict.fromkeys(ORDER_COLUMNS, "varchar"), orders)
+        create_table(connection, "raw.customers", {"customer_id": "varchar", "created_at": "varchar"}, customers)
+    return path
+
+
+def build_outputs_warehouse(
+    path: Path,
+    segments: list[tuple],
+    scores: list[tuple],
+    shares: list[tuple],
+    staged_customer_ids: list[str],
+) -> Path:
+    with duckdb.connect(str(path)) as connection:
+        create_table(
+            connection, "marts.dim_customer_segments", {"customer_id": "varchar", "segment_name": "varchar"}, segments
+        )
+        create_table(
+            connection,
+            "marts.fct_customer_scores",
+            {
+                "customer_id": "varchar",
+                "composite_score": "double",
+                "recency_score": "integer",
+                "frequency_score": "integer",
+                "monetary_score": "integer",
+            },
+            scores,
+        )
+        create_table(
+            connection, "marts.segment_summary", {"segment_name": "varchar", "customer_share": "double"}, shares
+        )
+        create_table(
+            connection,
+            "staging.stg_shop__customers",
+            {"customer_id": "varchar"},
+            [(customer_id,) for customer_id in staged_customer_ids],
+        )
+    return path
+
+
+def outcome(
+    result: GateResult, table: str, expectation_type: str, column: str | None = None, about: str = ""
+) -> ExpectationOutcome:
+    """The one outcome of `expectation_type` on `table` (and `column`) whose description contains `about`."""
+    matches = [
+        candidate
+        for candidate in result.expectations
+        if candidate.table == table
+        and candidate.expectation_type == expectation_type
+        and candidate.column == column
+        and about in (candidate.description or "")
+    ]
+    assert len(matches) == 1, [candidate.description for candidate in result.expectations]
+    return matches[0]
+
+
+# (table, expectation type, column, description part) of every raw expectation
+RAW_EXPECTATIONS = [
+    ("raw.orders", "expect_table_row_count_to_be_between", None, ""),
+    ("raw.orders", "expect_column_values_to_be_unique", "order_id", ""),
+    ("raw.orders", "expect_no_offending_rows", None, "two customers"),
+    *[("raw.orders", "expect_column_values_to_not_be_null", column, "") for column in ORDER_COLUMNS],
+    ("raw.orders", "expect_column_values_to_be_between", "amount_number", ""),
+    ("raw.orders", "expect_column_max_to_be_between", "ordered_at_timestamp", ""),
+    ("raw.orders", "expect_no_offending_rows", None, "raw.customers"),
+    ("raw.customers", "expect_table_row_count_to_be_between", None, ""),
+    *[("raw.customers", "expect_column_values_to_not_be_null", column, "") for column in ("customer_id", "created_at")],
+]
+OUTPUT_EXPECTATIONS = [
+    ("marts.dim_customer_segments", "expect_column_values_to_not_be_null", "customer_id", ""),
+    ("marts.dim_customer_segments", "expect_column_values_to_be_unique", "customer_id", ""),
+    ("marts.dim_customer_segments", "expect_column_values_to_not_be_null", "segment_name", ""),
+    ("marts.dim_customer_segments", "expect_no_offending_rows", None, "staged"),
+    *[
+        ("marts.fct_customer_scores", "expect_column_values_to_be_between", column, "")
+        for column in ("composite_score", "recency_score", "frequency_score", "monetary_score")
+    ],
+    ("marts.segment_summary", "expect_column_values_to_be_between", "customer_share", ""),
+    ("marts.segment_summary", "expect_no_offending_rows", None, "champions"),
+    ("marts.segment_summary", "expect_no_offending_rows", None, "lost"),
+]
+
+
+@pytest.fixture(scope="module")
+def raw_good(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
+    folder = tmp_path_factory.mktemp("raw_good")
+    warehouse = build_raw_warehouse(folder / "warehouse.duckdb", GOOD_ORDERS, GOOD_CUSTOMERS)
+    # An aware clock two hours ahead of UTC: the newest order is exactly at the SLA only once converted.
+    now = NOW.replace(tzinfo=timezone.utc).astimezone(timezone(timedelta(hours=2)))
+    return check_raw(warehouse, now, SETTINGS, data_docs_folder=folder / "docs")
+
+
+@pytest.fixture(scope="module")
+def raw_bad(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
+    folder = tmp_path_factory.mktemp("raw_bad")
+    return check_raw(build_raw_warehouse(folder / "warehouse.duckdb", BAD_ORDERS, BAD_CUSTOMERS), NOW, SETTINGS)
+
+
+@pytest.fixture(scope="module")
+def outputs_good(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
+    folder = tmp_path_factory.mktemp("outputs_good")
+    warehouse = build_outputs_warehouse(
+        folder / "warehouse.duckdb",
+        segments=[("C1", "champions"), ("C2", "loyal"), ("C3", "prospect"), ("C4", "champions")],
+        scores=[("C1", 100.0, 5, 5, 5), ("C2", 50.0, 3, 3, 3), ("C3", None, None, None, None), ("C4", 0.0, 1, 1, 1)],
+        shares=[("champions", 0.5), ("loyal", 0.25), ("prospect", 0.25), ("lost", 0.0)],
+        staged_customer_ids=["C1", "C2", "C3", "C4"],
+    )
+    return check_outputs(warehouse, SETTINGS, data_docs_folder=folder / "docs")
+
+
+@pytest.fixture(scope="module")
+def outputs_bad(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
+    folder = tmp_path_factory.mktemp("outputs_bad")
+    warehouse = build_outputs_warehouse(
+        folder / "warehouse.duckdb",
+        segments=[("C1", "champions"), ("C1", "loyal"), (None, "loyal"), ("C4", None), ("C5", "prospect")],
+        scores=[("C1", 120.0, 0, 6, 7), ("C2", -1.0, 1, 1, 1)],
+        shares=[("champions", 0.9), ("loyal", 1.5)],  # no 'lost' row at all
+        staged_customer_ids=["C1", "C2", "C3"],
+    )
+    return check_outputs(warehouse, SETTINGS)
+
+
+@pytest.mark.parametrize(("table", "expectation_type", "column", "about"), RAW_EXPECTATIONS)
+def test_raw_expectation_passes_on_good_data(
+    raw_good: GateResult, table: str, expectation_type: str, column: str | None, about: str
+) -> None:
+    checked = outcome(raw_good, table, expectation_type, column, about)
+    assert checked.success and checked.error is None and checked.observed_value is not None
+
+
+def test_raw_gate_passes_on_good_data_and_checks_nothing_else(raw_good: GateResult) -> None:
+    assert raw_good.success and raw_good.failures == []
+    assert len(raw_good.expectations) == len(RAW_EXPECTATIONS)
+    assert outcome(raw_good, "raw.orders", "expect_table_row_count_to_be_between").observed_value == 3
+
+
+@pytest.mark.parametrize(("table", "expectation_type", "column", "about"), OUTPUT_EXPECTATIONS)
+def test_output_expectation_passes_on_good_data(
+    outputs_good: GateResult, table: str, expectation_type: str, column: str | None, about: str
+) -> None:
+    checked = outcome(outputs_good, table, expectation_type, column, about)
+    assert checked.success and checked.error is None and checked.observed_value is not None
+
+
+def test_outputs_gate_passes_on_good_data_and_checks_nothing_else(outputs_good: GateResult) -> None:
+    assert outputs_good.success and outputs_good.failures == []
+    assert len(outputs_good.expectations) == len(OUTPUT_EXPECTATIONS)
+
+
+def test_duplicate_order_id_is_named_and_counted(raw_bad: GateResult) -> None:
+    checked = outcome(raw_bad, "raw.orders", "expect_column_values_to_be_unique", "order_id")
+    assert not checked.success
+    assert checked.observed_value == 4  # O1 twice, O2 twice
+    assert sorted(checked.unexpected_examples) == ["O1", "O1", "O2", "O2"]
+
+
+def test_order_of_two_customers_is_named(raw_bad: GateResult) -> None:
+    checked = outcome(raw_bad, "raw.orders", "expect_no_offending_rows", about="two customers")
+    assert not checked.success and checked.observed_value == 1
+    assert checked.unexpected_examples == [
+        {"order_id": "O2", "customer_count": 2, "first_customer_id": "C2", "last_customer_id": "C3"}
+    ]
+
+
+@pytest.mark.parametrize("column", ORDER_COLUMNS)
+def test_missing_order_value_is_counted(raw_bad: GateResult, column: str) -> None:
+    checked = outcome(raw_bad, "raw.orders", "expect_column_values_to_not_be_null", column)
+    assert not checked.success and checked.observed_value == 1 and checked.unexpected_examples == [None]
+
+
+@pytest.mark.parametrize("column", ["customer_id", "created_at"])
+def test_missing_customer_value_is_counted(raw_bad: GateResult, column: str) -> None:
+    checked = outcome(raw_bad, "raw.customers", "expect_column_values_to_not_be_null", column)
+    assert not checked.success and checked.observed_value == 1
+
+
+def test_amount_outside_the_plausible_range_is_reported(raw_bad: GateResult) -> None:
+    checked = outcome(raw_bad, "raw.orders", "expect_column_values_to_be_between", "amount_number")
+    assert not checked.success and checked.observed_value == 2
+    assert sorted(checked.unexpected_examples) == [-5.0, 250000.0]
+
+
+def test_stale_orders_fail_freshness_with_the_newest_timestamp(raw_bad: GateResult) -> None:
+    checked = outcome(raw_bad, "raw.orders", "expect_column_max_to_be_between", "ordered_at_timestamp")
+    assert not checked.success and checked.observed_value == datetime(2025, 5, 6, 10, 0)
+
+
+def test_order_of_unknown_customer_is_named(raw_bad: GateResult) -> None:
+    checked = outcome(raw_bad, "raw.orders", "expect_no_offending_rows", about="raw.customers")
+    assert not checked.success and checked.observed_value == 1
+    assert checked.unexpected_examples == [{"order_id": "O10", "customer_id": "C404"}]
+
+
+def test_bad_raw_data_fails_the_gate_without_errors(raw_bad: GateResult) -> None:
+    assert not raw_bad.success
+    assert all(checked.error is None for checked in raw_bad.expectations)
+    passing = {(checked.table, checked.expectation_type) for checked in raw_bad.expectations if checked.success}
+    assert passing == {
+        ("raw.orders", "expect_table_row_count_to_be_between"),
+        ("raw.customers", "expect_table_row_count_to_be_between"),
+    }
+
+
+def test_empty_raw_tables_fail_row_counts_and_freshness_reports_no_value(tmp_path: Path) -> None:
+    result = check_raw(build_raw_warehouse(tmp_path / "warehouse.duckdb", [], []), NOW, SETTINGS)
+    assert not result.success
+    for table in ("raw.orders", "raw.customers"):
+        checked = outcome(result, table, "expect_table_row_count_to_be_between")
+        assert not checked.success and checked.observed_value == 0
+    freshness = outcome(result, "raw.orders", "expect_column_max_to_be_between", "ordered_at_timestamp")
+    assert not freshness.success and freshness.observed_value is None and "no value" in freshness.error
+
+
+def test_typed_raw_columns_from_parquet_pass_the_same_gate(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        order_columns = {
+            "order_id": "bigint",
+            "customer_id": "bigint",
+            "ordered_at": "timestamp",
+            "amount": "decimal(18, 2)",
+            "status": "varchar",
+        }
+        create_table(connection, "raw.orders", order_columns, [(1, 7, NEWEST_GOOD_ORDER, 12.5, "completed")])
+        customer_columns = {"customer_id": "bigint", "created_at": "timestamp"}
+        create_table(connection, "raw.customers", customer_columns, [(7, "2025-01-01 00:00:00")])
+    result = check_raw(warehouse, NOW, SETTINGS)
+    assert result.success, result.failures
+
+
+def test_customer_in_two_segments_or_without_one_is_reported(outputs_bad: GateResult) -> None:
+    table = "marts.dim_customer_segments"
+    duplicated = outcome(outputs_bad, table, "expect_column_values_to_be_unique", "customer_id")
+    assert not duplicated.success and duplicated.observed_value == 2 and duplicated.unexpected_examples == ["C1", "C1"]
+    for column in ("customer_id", "segment_name"):
+        missing = outcome(outputs_bad, table, "expect_column_values_to_not_be_null", column)
+        assert not missing.success and missing.observed_value == 1
+
+
+def test_customer_count_mismatch_reports_both_counts(outputs_bad: GateResult) -> None:
+    checked = outcome(outputs_bad, "marts.dim_customer_segments", "expect_no_offending_rows", about="staged")
+    assert not checked.success and checked.observed_value == 1
+    assert checked.unexpected_examples == [{"segmented_customer_count": 5, "staged_customer_count": 3}]
+
+
+def test_composite_score_out_of_range_is_reported(outputs_bad: GateResult) -> None:
+    checked = outcome(outputs_bad, "marts.fct_customer_scores", "expect_column_values_to_be_between", "composite_score")
+    assert not checked.success and sorted(checked.unexpected_examples) == [-1.0, 120.0]
+
+
+@pytest.mark.parametrize(
+    ("column", "out_of_range"), [("recency_score", 0), ("frequency_score", 6), ("monetary_score", 7)]
+)
+def test_rfm_score_outside_the_buckets_is_reported(outputs_bad: GateResult, column: str, out_of_range: int) -> None:
+    checked = outcome(outputs_bad, "marts.fct_customer_scores", "expect_column_values_to_be_between", column)
+    assert not checked.success and checked.observed_value == 1 and checked.unexpected_examples == [out_of_range]
+
+
+def test_segment_share_above_one_is_reported(outputs_bad: GateResult) -> None:
+    checked = outcome(outputs_bad, "marts.segment_summary", "expect_column_values_to_be_between", "customer_share")
+    assert not checked.success and checked.unexpected_examples == [1.5]
+
+
+def test_segment_share_outside_its_band_is_reported(outputs_bad: GateResult) -> None:
+    checked = outcome(outputs_bad, "marts.segment_summary", "expect_no_offending_rows", about="champions")
+    assert not checked.success
+    assert checked.unexpected_examples == [
+        {"segment_name": "champions", "customer_share": 0.9, "min_share": 0.4, "max_share": 0.6}
+    ]
+
+
+def test_banded_segment_missing_from_the_summary_is_reported(outputs_bad: GateResult) -> None:
+    checked = outcome(outputs_bad, "marts.segment_summary", "expect_no_offending_rows", about="lost")
+    assert not checked.success and checked.unexpected_examples[0]["customer_share"] is None
+
+
+def test_bad_outputs_fail_every_expectation(outputs_bad: GateResult) -> None:
+    assert not outputs_bad.success
+    assert len(outputs_bad.failures) == len(OUTPUT_EXPECTATIONS)
+    assert all(checked.error is None for checked in outputs_bad.expectations)
+
+
+def test_a_missing_column_fails_the_gate_with_the_error(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        columns = {"order_id": "varchar", "customer_id": "varchar", "ordered_at": "varchar", "status": "varchar"}
+        create_table(connection, "raw.orders", columns, [("O1", "C1", NEWEST_GOOD_ORDER, "completed")])
+        create_table(connection, "raw.customers", {"customer_id": "varchar", "created_at": "varchar"}, GOOD_CUSTOMERS)
+    result = check_raw(warehouse, NOW, SETTINGS)
+    assert not result.success
+    orders = [checked for checked in result.expectations if checked.table == "raw.orders"]
+    assert orders and all(not checked.success and "amount" in checked.error for checked in orders)
+    assert all(checked.success for checked in result.expectations if checked.table == "raw.customers")
+
+
+def test_a_missing_table_fails_the_gate_with_the_error(tmp_path: Path) -> None:
+    warehouse = build_outputs_warehouse(
+        tmp_path / "warehouse.duckdb",
+        segments=[("C1", "champions")],
+        scores=[("C1", 100.0, 5, 5, 5)],
+        shares=[("champions", 0.5), ("lost", 0.0)],
+        staged_customer_ids=["C1"],
+    )
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("drop table marts.segment_summary")
+    result = check_outputs(warehouse, SETTINGS)
+    assert not result.success
+    summary = [checked for checked in result.expectations if checked.table == "marts.segment_summary"]
+    assert summary and all("segment_summary" in checked.error and not checked.success for checked in summary)
+    assert all(checked.success for checked in result.expectations if checked.table != "marts.segment_summary")
+
+
+def test_warehouse_can_be_written_right_after_a_gate(tmp_path: Path) -> None:
+    warehouse = build_raw_warehouse(tmp_path / "warehouse.duckdb", GOOD_ORDERS, GOOD_CUSTOMERS)
+    check_raw(warehouse, NOW, SETTINGS)
+    # DuckDB refuses a writer while any connection of this process still holds the file read-only.
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("create table raw.written_after_gate as select 1 as one")
+
+
+def test_missing_warehouse_is_named(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        check_outputs(tmp_path / "nothing.duckdb", SETTINGS)
+
+
+@pytest.mark.parametrize("gate", ["raw", "outputs"])
+def test_data_docs_are_written(raw_good: GateResult, outputs_good: GateResult, gate: str) -> None:
+    result = {"raw": raw_good, "outputs": outputs_good}[gate]
+    assert result.data_docs_index is not None and result.data_docs_index.parent.name == gate
+    site = result.data_docs_index.parent
+    pages = {page.name: page for page in (site / "validations").rglob("*.html")}
+    assert set(pages) == {f"warehouse-{checked.table}.html" for checked in result.expectations}
+    index = result.data_docs_index.read_text()
+    assert all(page.relative_to(site).as_posix() in index for page in pages.values())
+    for checked in result.expectations:
+        assert checked.description in html.unescape(pages[f"warehouse-{checked.table}.html"].read_text())
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"freshness_sla_hours": 0}, "freshness_sla_hours"),
+        ({"min_order_amount": 10, "max_order_amount": 1}, "min_order_amount"),
+        ({"rfm_bucket_count": 1}, "rfm_bucket_count"),
+        ({"segment_share_bands": {"lost": (0.5, 0.2)}}, "segment_share_bands"),
+    ],
+)
+def test_invalid_settings_are_named(settings: dict[str, Any], named: str) -> None:
+    with pytest.raises(ValueError, match=named):
+        GateSettings(**settings)
+
+
+@pytest.mark.parametrize(("tolerance", "passes"), [(0.3, True), (0.2, False)])
+def test_row_defect_tolerance_lets_a_share_of_bad_rows_through(tmp_path: Path, tolerance: float, passes: bool) -> None:
+    """One order in four has an unknown customer and one in four a null amount: 25 % each."""
+    orders = [*GOOD_ORDERS, ("O9", "C404", "2025-06-20 10:00:00", None, "completed")]
+    warehouse = build_raw_warehouse(tmp_path / "warehouse.duckdb", orders, GOOD_CUSTOMERS)
+    settings = GateSettings(freshness_sla_hours=48, max_order_amount=1000, row_defect_tolerance=tolerance)
+    result = check_raw(warehouse, NOW, settings)
+    unknown_customers = outcome(result, "raw.orders", "expect_no_offending_rows", about="raw.customers")
+    null_amounts = outcome(result, "raw.orders", "expect_column_values_to_not_be_null", "amount")
+    assert unknown_customers.observed_value == 1 and null_amounts.observed_value == 1
+    assert unknown_customers.success is passes and null_amounts.success is passes
+    assert result.success is passes
