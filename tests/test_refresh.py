@@ -1,0 +1,231 @@
+"""Write-audit-publish: what BI reads changes only when a whole refresh passes every check."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from scorehouse import demo_data
+from scorehouse.contract import ContractError
+from scorehouse.run_log import read_runs
+from scorehouse.scoring_flow import (
+    GateFailed,
+    RefreshAlreadyRunning,
+    RefreshResult,
+    WarehousePaths,
+    refresh_lock,
+    refresh_scores,
+)
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+END_DATE = date(2025, 12, 31)
+NOW = datetime(2026, 1, 1, 6, 0, 0)
+VARS = {"as_of_date": END_DATE.isoformat()}
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def published_fingerprint(path: Path) -> str:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute("select fingerprint from main.scorehouse_publication").fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def good_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("refresh") / "data"
+    demo_data.generate(data_dir, customers=1_000, seed=3, end_date=END_DATE, file_format="csv")
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def first_run(good_data: Path, tmp_path_factory: pytest.TempPathFactory) -> RefreshResult:
+    return refresh_scores(data_dir=good_data, warehouse_dir=tmp_path_factory.mktemp("published"), dbt_vars=VARS, now=NOW)
+
+
+@pytest.fixture
+def warehouse_copy(first_run: RefreshResult, tmp_path: Path) -> WarehousePaths:
+    """A private copy of the first run's warehouse directory, for tests that run again on top of it."""
+    shutil.copytree(first_run.paths.directory, tmp_path / "warehouse")
+    return WarehousePaths(tmp_path / "warehouse")
+
+
+@pytest.fixture
+def data_copy(good_data: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(good_data, tmp_path / "data"))
+
+
+def test_a_good_run_publishes_the_bi_tables(first_run: RefreshResult) -> None:
+    assert first_run.publication.is_new
+    with duckdb.connect(str(first_run.paths.published), read_only=True) as connection:
+        customers = connection.execute("select count(*) from marts.dim_customer_segments").fetchone()[0]
+        segments = connection.execute("select count(*) from marts.segment_summary").fetchone()[0]
+    assert customers == first_run.staged_row_counts["customers"] == 1_000
+    assert segments == 12
+    [run] = read_runs(first_run.paths.run_log)
+    assert run["status"] == "published" and run["failed_check"] is None
+    assert run["raw_rows"] == sum(first_run.raw_row_counts.values())
+    assert run["published_rows"] == sum(first_run.publication.row_counts.values())
+    assert (first_run.paths.data_docs / "raw" / "index.html").exists()
+    assert (first_run.paths.data_docs / "outputs" / "index.html").exists()
+
+
+def test_an_identical_second_run_changes_nothing_but_the_run_log(
+    warehouse_copy: WarehousePaths, good_data: Path
+) -> None:
+    before = digest(warehouse_copy.published)
+    second = refresh_scores(data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW)
+    assert not second.publication.is_new
+    assert digest(warehouse_copy.published) == before
+    assert [run["status"] for run in read_runs(warehouse_copy.run_log)] == ["published", "unchanged"]
+
+
+def append_order(data_dir: Path, row: str) -> None:
+    with (data_dir / "orders.csv").open("a") as orders:
+        orders.write(row + "\n")
+
+
+def first_order_row(data_dir: Path) -> str:
+    return (data_dir / "orders.csv").read_text().splitlines()[1]
+
+
+BAD_DATA_CASES = {
+    "duplicate_orders": (lambda data: append_order(data, first_order_row(data)), GateFailed, "order_id"),
+    "null_ids": (
+        lambda data: append_order(data, '"O9999999999",,"2025-12-30 10:00:00","completed",10.00'),
+        GateFailed,
+        "customer_id",
+    ),
+    "negative_amounts": (
+        lambda data: append_order(data, '"O9999999999","C00000001","2025-12-30 10:00:00","completed",-10.00'),
+        GateFailed,
+        "amount",
+    ),
+    "orders_for_unknown_customers": (
+        lambda data: append_order(data, '"O9999999999","C99999999","2025-12-30 10:00:00","completed",10.00'),
+        GateFailed,
+        "expect_no_offending_rows",
+    ),
+    "missing_column": (
+        lambda data: (data / "customers.csv").write_text(
+            "\n".join(line.split(",", 1)[0] for line in (data / "customers.csv").read_text().splitlines()) + "\n"
+        ),
+        ContractError,
+        "required column 'created_at' is missing",
+    ),
+    "empty_file": (lambda data: (data / "orders.csv").write_text(""), ContractError, "orders.csv: the file is empty"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DATA_CASES))
+def test_bad_data_fails_before_publishing(
+    case: str, warehouse_copy: WarehousePaths, data_copy: Path
+) -> None:
+    break_data, error_type, named_check = BAD_DATA_CASES[case]
+    break_data(data_copy)
+    before = digest(warehouse_copy.published)
+
+    with pytest.raises(error_type, match=named_check):
+        refresh_scores(data_dir=data_copy, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW)
+
+    assert digest(warehouse_copy.published) == before
+    last_run = read_runs(warehouse_copy.run_log)[-1]
+    assert last_run["status"] == "failed" and last_run["published_rows"] is None
+    assert named_check in last_run["failed_check"] + last_run["message"]
+
+
+def test_stale_data_fails_the_freshness_check(warehouse_copy: WarehousePaths, good_data: Path) -> None:
+    before = digest(warehouse_copy.published)
+    with pytest.raises(GateFailed, match="expect_column_max_to_be_between"):
+        refresh_scores(
+            data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW + timedelta(days=5)
+        )
+    assert digest(warehouse_copy.published) == before
+    assert "expect_column_max_to_be_between" in read_runs(warehouse_copy.run_log)[-1]["failed_check"]
+
+
+def test_a_second_refresh_of_the_same_warehouse_is_refused(warehouse_copy: WarehousePaths, good_data: Path) -> None:
+    with refresh_lock(warehouse_copy.lock):
+        with pytest.raises(RefreshAlreadyRunning, match="another refresh"):
+            refresh_scores(data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW)
+
+
+READER = """
+import sys, time
+from pathlib import Path
+import duckdb
+
+published, log, stop = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+query = "select fingerprint, (select count(*) from marts.dim_customer_segments) from main.scorehouse_publication"
+with duckdb.connect(str(published), read_only=True) as connection, log.open("w") as out:
+    while not stop.exists():
+        out.write("during %s %s\\n" % connection.execute(query).fetchone())
+        out.flush()
+        time.sleep(0.05)
+with duckdb.connect(str(published), read_only=True) as connection, log.open("a") as out:
+    out.write("after %s %s\\n" % connection.execute(query).fetchone())
+"""
+
+
+def test_a_reader_keeps_answering_during_a_refresh_and_sees_new_data_after_reconnecting(
+    warehouse_copy: WarehousePaths, good_data: Path, tmp_path: Path
+) -> None:
+    old_fingerprint = published_fingerprint(warehouse_copy.published)
+    log, stop = tmp_path / "reader.log", tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse_copy.published), str(log), str(stop)])
+    try:
+        while not log.exists() or not log.read_text():
+            time.sleep(0.05)
+        # a day later the scores change, so this run publishes a new file
+        later = {"as_of_date": (END_DATE + timedelta(days=1)).isoformat()}
+        result = refresh_scores(data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=later, now=NOW)
+        stop.touch()
+        assert reader.wait(timeout=60) == 0
+    finally:
+        reader.kill()
+    assert result.publication.is_new
+    lines = log.read_text().splitlines()
+    during = [line for line in lines if line.startswith("during")]
+    assert len(during) > 20
+    assert all(line == f"during {old_fingerprint} 1000" for line in during)
+    assert lines[-1] == f"after {result.publication.fingerprint} 1000"
+
+
+def test_killing_a_refresh_mid_build_leaves_the_published_file_intact(
+    warehouse_copy: WarehousePaths, good_data: Path
+) -> None:
+    before = digest(warehouse_copy.published)
+    refresh = subprocess.Popen(
+        [
+            Path(sys.executable).with_name("scorehouse"), "run",
+            "--data-dir", str(good_data), "--warehouse-dir", str(warehouse_copy.directory),
+            "--as-of-date", END_DATE.isoformat(), "--var", "freshness_sla_hours=1000000",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group: the kill takes dbt down with it, as a crash would
+    )
+    assert refresh.stdout is not None
+    for line in refresh.stdout:
+        if "START sql table model" in line:
+            os.killpg(refresh.pid, signal.SIGKILL)
+            break
+    refresh.wait(timeout=60)
+    assert refresh.returncode == -signal.SIGKILL
+
+    assert digest(warehouse_copy.published) == before
+    again = refresh_scores(data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW)
+    assert not again.publication.is_new  # same data and settings as the published run
