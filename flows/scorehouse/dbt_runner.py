@@ -67,10 +67,10 @@ def run_dbt(
     warehouse_path: Path,
     dbt_vars: Mapping[str, Any] | None,
     logger: logging.Logger,
-    target_dir: Path | None = None,
+    target_dir: Path,
 ) -> DbtRun:
-    """Runs `dbt <arguments>` against the DuckDB warehouse; raises DbtFailed unless every node succeeded."""
-    target_dir = target_dir or PROJECT_DIR / "target"
+    """Runs `dbt <arguments>` against the DuckDB warehouse, with its artefacts and logs in `target_dir`;
+    raises DbtFailed unless every node succeeded."""
     command = [
         dbt_executable(),
         *arguments,

@@ -68,6 +68,11 @@ class WarehousePaths:
     def lock(self) -> Path:
         return self.directory / "refresh.lock"
 
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's artefacts and logs, per warehouse so refreshes of different warehouses never share them."""
+        return self.directory / "dbt_target"
+
 
 class GateFailed(RuntimeError):
     """A Great Expectations gate found bad data or could not compute a check."""
@@ -184,7 +189,7 @@ def check_inputs(data_dir: Path) -> list[EntityFiles]:
 @task(cache_policy=NO_CACHE)
 def check_settings(paths: WarehousePaths, dbt_vars: Mapping[str, Any] | None) -> GateSettings:
     """Validates the dbt vars before loading, so a bad setting leaves the warehouse untouched."""
-    run_dbt(["run-operation", "validate_vars"], paths.working, dbt_vars, get_run_logger())
+    run_dbt(["run-operation", "validate_vars"], paths.working, dbt_vars, get_run_logger(), paths.dbt_target)
     return gate_settings(project_vars(dbt_vars))
 
 
@@ -227,7 +232,7 @@ def outputs_gate(paths: WarehousePaths, settings: GateSettings) -> None:
 def build_models(paths: WarehousePaths, dbt_vars: Mapping[str, Any] | None) -> None:
     """`dbt build`: seeds, models, unit tests and data tests in DAG order, so nothing downstream of a failing
     test is built."""
-    run_dbt(["build"], paths.working, dbt_vars, get_run_logger())
+    run_dbt(["build"], paths.working, dbt_vars, get_run_logger(), paths.dbt_target)
 
 
 @task(
