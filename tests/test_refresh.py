@@ -229,3 +229,27 @@ def test_killing_a_refresh_mid_build_leaves_the_published_file_intact(
     assert digest(warehouse_copy.published) == before
     again = refresh_scores(data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW)
     assert not again.publication.is_new  # same data and settings as the published run
+
+
+LOCK_HOLDER = """
+import sys, time
+import duckdb
+
+with duckdb.connect(sys.argv[1]):
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_a_warehouse_locked_for_a_moment_is_retried(warehouse_copy: WarehousePaths, good_data: Path) -> None:
+    """Another process writing the working warehouse when the refresh starts is a transient failure."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(warehouse_copy.working), "8"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        result = refresh_scores(data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW)
+    finally:
+        holder.wait(timeout=30)
+    assert not result.publication.is_new
+    assert read_runs(warehouse_copy.run_log)[-1]["status"] == "unchanged"

@@ -92,6 +92,28 @@ def score(data_dir: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_on_schedule(args: argparse.Namespace) -> int:
+    quiet_prefect_environment()
+    from scorehouse.schedule import InvalidSchedule, PrefectServerFailed, refresh_deployment, serve_refreshes
+    from scorehouse.scoring_flow import DEFAULT_WAREHOUSE_DIR
+
+    try:
+        deployment = refresh_deployment(
+            name=args.name,
+            data_dir=args.data_dir,
+            warehouse_dir=args.warehouse_dir or DEFAULT_WAREHOUSE_DIR,
+            dbt_vars=dbt_var_overrides(args),
+            cron=args.cron,
+            timezone=args.timezone,
+        )
+        # its own database: the temporary servers of `scorehouse run` use PREFECT_HOME's SQLite file
+        serve_refreshes(deployment, server_home=Path(os.environ["PREFECT_HOME"]) / "server")
+    except (InvalidSchedule, PrefectServerFailed) as error:
+        print(f"scorehouse: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scorehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -107,6 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate_parser = commands.add_parser("generate", help="write a synthetic data set that meets the input contract")
     demo_data.add_arguments(generate_parser)
+
+    serve_parser = commands.add_parser(
+        "serve", help="refresh a data directory on a cron schedule (a Prefect deployment served by this process)",
+    )
+    serve_parser.add_argument("--data-dir", type=Path, required=True, help="folder holding customers, orders, ...")
+    serve_parser.add_argument("--cron", default="0 6 * * *", help="when to refresh, as a cron string (default: 0 6 * * *)")
+    serve_parser.add_argument("--timezone", default="UTC", help="IANA timezone of the cron string (default: UTC)")
+    serve_parser.add_argument(
+        "--name", default="scheduled", help="deployment name, refresh-scores/<name> in Prefect (default: scheduled)",
+    )
+    add_scoring_arguments(serve_parser)
     return parser
 
 
@@ -120,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         summary = demo_data.generate(DEMO_DATA_DIR, customers=args.customers, seed=args.seed, end_date=yesterday)
         print(f"Generated demo data in {DEMO_DATA_DIR}: " + ", ".join(f"{k} {v:,}" for k, v in summary.row_counts.items()))
         return score(DEMO_DATA_DIR, args)
+    if args.command == "serve":
+        return serve_on_schedule(args)
     return score(args.data_dir, args)
 
 

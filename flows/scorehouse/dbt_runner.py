@@ -102,7 +102,11 @@ def run_dbt(
         return_code = process.wait()
     if return_code != 0:
         failures = failed_results(target_dir)
-        details = [f"{result['unique_id']} ({result['status']}: {(result.get('message') or '').strip()})" for result in failures]
+        # run-operation failures carry no message in run_results.json; the error log lines say what happened
+        details = [
+            f"{result['unique_id']} ({result['status']}: {(result.get('message') or '').strip() or ' '.join(error_messages[-2:])})"
+            for result in failures
+        ]
         detail = "; ".join(details or error_messages[-3:]) or "see the log above"
         raise DbtFailed(f"dbt {arguments[0]} failed: {detail}", [result["unique_id"] for result in failures])
     statuses = {}

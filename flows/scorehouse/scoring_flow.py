@@ -122,6 +122,15 @@ def retry_when_transient(task: Task, task_run: TaskRun, state: State) -> bool:
     return False
 
 
+# Tasks that open the working warehouse retry a lock or I/O hiccup; anything else fails at once.
+WAREHOUSE_TASK_OPTIONS: dict[str, Any] = {
+    "cache_policy": NO_CACHE,
+    "retries": TRANSIENT_RETRIES,
+    "retry_delay_seconds": TRANSIENT_RETRY_DELAY_SECONDS,
+    "retry_condition_fn": retry_when_transient,
+}
+
+
 def failed_check(error: BaseException) -> str:
     """The name of the check that stopped a run, for the run log."""
     if isinstance(error, GateFailed):
@@ -186,19 +195,14 @@ def check_inputs(data_dir: Path) -> list[EntityFiles]:
     return inputs
 
 
-@task(cache_policy=NO_CACHE)
+@task(**WAREHOUSE_TASK_OPTIONS)
 def check_settings(paths: WarehousePaths, dbt_vars: Mapping[str, Any] | None) -> GateSettings:
     """Validates the dbt vars before loading, so a bad setting leaves the warehouse untouched."""
     run_dbt(["run-operation", "validate_vars"], paths.working, dbt_vars, get_run_logger(), paths.dbt_target)
     return gate_settings(project_vars(dbt_vars))
 
 
-@task(
-    cache_policy=NO_CACHE,
-    retries=TRANSIENT_RETRIES,
-    retry_delay_seconds=TRANSIENT_RETRY_DELAY_SECONDS,
-    retry_condition_fn=retry_when_transient,
-)
+@task(**WAREHOUSE_TASK_OPTIONS)
 def load_inputs(paths: WarehousePaths, inputs: list[EntityFiles], loaded_at: datetime) -> dict[str, int]:
     row_counts = load_raw_tables(paths.working, inputs, loaded_at)
     get_run_logger().info("loaded raw rows: %s", row_counts)
@@ -223,24 +227,14 @@ def outputs_gate(paths: WarehousePaths, settings: GateSettings) -> None:
     enforce(check_outputs(paths.working, settings, paths.data_docs))
 
 
-@task(
-    cache_policy=NO_CACHE,
-    retries=TRANSIENT_RETRIES,
-    retry_delay_seconds=TRANSIENT_RETRY_DELAY_SECONDS,
-    retry_condition_fn=retry_when_transient,
-)
+@task(**WAREHOUSE_TASK_OPTIONS)
 def build_models(paths: WarehousePaths, dbt_vars: Mapping[str, Any] | None) -> None:
     """`dbt build`: seeds, models, unit tests and data tests in DAG order, so nothing downstream of a failing
     test is built."""
     run_dbt(["build"], paths.working, dbt_vars, get_run_logger(), paths.dbt_target)
 
 
-@task(
-    cache_policy=NO_CACHE,
-    retries=TRANSIENT_RETRIES,
-    retry_delay_seconds=TRANSIENT_RETRY_DELAY_SECONDS,
-    retry_condition_fn=retry_when_transient,
-)
+@task(**WAREHOUSE_TASK_OPTIONS)
 def publish_outputs(paths: WarehousePaths, run_id: str, published_at: datetime) -> Publication:
     publication = publish(paths.working, paths.published, run_id, published_at)
     get_run_logger().info(
