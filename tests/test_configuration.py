@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import logging
 from pathlib import Path
 
 import pytest
 
+from scorehouse.cli import parse_var
 from scorehouse.dbt_runner import DbtFailed, run_dbt
 
 
@@ -39,3 +42,21 @@ def test_invalid_var_is_named(tmp_path: Path, overrides: dict, message: str) -> 
             target_dir=tmp_path / "target",
         )
 
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("as_of_date=2025-06-30", ("as_of_date", "2025-06-30")),  # a date travels to dbt as its ISO text
+        ("rfm_bucket_count=4", ("rfm_bucket_count", 4)),
+        ("composite_weights={recency: 2, frequency: 1, monetary: 0}", ("composite_weights", {"recency": 2, "frequency": 1, "monetary": 0})),
+    ],
+)
+def test_cli_vars_are_read_as_yaml_and_stay_json(text: str, parsed: tuple) -> None:
+    assert parse_var(text) == parsed
+    json.dumps(parsed[1])
+
+
+def test_cli_var_without_a_value_is_refused() -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="expected NAME=VALUE"):
+        parse_var("as_of_date")

@@ -27,10 +27,12 @@ def quiet_prefect_environment() -> None:
 
 def parse_var(text: str) -> tuple[str, Any]:
     """`name=value` with the value read as YAML, as dbt reads `--vars`."""
-    name, separator, value = text.partition("=")
+    name, separator, text_value = text.partition("=")
     if not separator or not name:
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
-    return name.strip(), yaml.safe_load(value)
+    value = yaml.safe_load(text_value)
+    # YAML reads 2025-06-30 as a date, but vars travel to dbt (and to deployments) as JSON
+    return name.strip(), value.isoformat() if isinstance(value, date) else value
 
 
 def add_scoring_arguments(parser: argparse.ArgumentParser) -> None:
@@ -134,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="refresh a data directory on a cron schedule (a Prefect deployment served by this process)",
     )
     serve_parser.add_argument("--data-dir", type=Path, required=True, help="folder holding customers, orders, ...")
-    serve_parser.add_argument("--cron", default="0 6 * * *", help="when to refresh, as a cron string (default: 0 6 * * *)")
+    serve_parser.add_argument(
+        "--cron", default="0 6 * * *", help="when to refresh, as a cron string (default: 0 6 * * *, daily at 06:00)",
+    )
     serve_parser.add_argument("--timezone", default="UTC", help="IANA timezone of the cron string (default: UTC)")
     serve_parser.add_argument(
         "--name", default="scheduled", help="deployment name, refresh-scores/<name> in Prefect (default: scheduled)",

@@ -7,7 +7,6 @@ one, a local server is started for as long as the schedule is served.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -17,7 +16,6 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
@@ -26,7 +24,7 @@ import httpx
 from prefect import serve
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Schedule
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from pydantic import ValidationError
 
@@ -54,7 +52,7 @@ class PrefectApi:
     started_locally: bool
 
 
-def validated_schedule(cron: str, timezone: str) -> Cron:
+def validated_schedule(cron: str, timezone: str) -> Schedule:
     """Checks the cron string and the timezone the way the server will, so a typo fails at start-up rather
     than when the deployment is registered."""
     try:
@@ -62,14 +60,6 @@ def validated_schedule(cron: str, timezone: str) -> Cron:
     except ValidationError as error:
         raise InvalidSchedule(error.errors()[0]["msg"].removeprefix("Value error, ")) from error
     return Cron(cron, timezone=timezone)
-
-
-def json_value(value: object) -> str:
-    """YAML reads `--var as_of_date=2025-06-30` as a date; deployment parameters travel as JSON, and dbt reads
-    the ISO string back as the same date."""
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"{value!r} cannot be a deployment parameter")
 
 
 def refresh_deployment(
@@ -88,7 +78,7 @@ def refresh_deployment(
     parameters = {
         "data_dir": str(data_dir.resolve()),
         "warehouse_dir": str(warehouse_dir.resolve()),
-        "dbt_vars": json.loads(json.dumps(dict(dbt_vars), default=json_value)),
+        "dbt_vars": dict(dbt_vars),
     }
     return refresh_scores.to_deployment(
         name=name,
@@ -186,7 +176,7 @@ def serve_refreshes(deployment: RunnerDeployment, server_home: Path) -> None:
     with prefect_api(server_home) as api:
         if api.started_locally:
             print(
-                f"Started a local Prefect server (UI: {api.url.removesuffix('/api')}, log: {server_home / 'server.log'}).\n"
+                f"Started a local Prefect server: UI {api.url.removesuffix('/api')}, log {server_home / 'server.log'}\n"
                 f"To reach it from another shell: export PREFECT_API_URL={api.url}"
             )
         else:
