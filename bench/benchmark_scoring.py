@@ -8,8 +8,13 @@ Run on demand, never by pytest:
 
 Both stages run as child processes of the installed `scorehouse` command. Peak memory is the summed RSS of
 the child and all its descendants (dbt runs as a grandchild), sampled from /proc; shared pages count once per
-process, so it errs high. Data and warehouses go to bench/work/<scale>/, one log per stage and the summary
-table to bench/results/.
+process, so it errs high. Data goes to bench/work/<scale>/ and is reused when all its files are there
+(`--regenerate` makes it anew; data older than the freshness SLA fails the raw gate). Each run starts from an
+empty warehouse directory, bench/work/<scale>/warehouse/. One log per stage and the summary table go to
+bench/results/.
+
+Flow stage times come from Prefect's log lines: the flow runs its tasks one after another, so a stage lasts
+from the previous stage's "Finished in state" line (the flow's first line for the first stage) to its own.
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ SEED = 7
 SAMPLE_SECONDS = 0.2
 SLOWEST_NODES_SHOWN = 5
 RAW_TABLES = ("customers", "orders", "order_items", "events", "nps_responses")
+FLOW_STAGES = (
+    "check_inputs", "check_settings", "load_inputs", "raw_gate",
+    "build_models", "outputs_gate", "publish_outputs", "read_results",
+)
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 MEBIBYTE = 1024**2
 
@@ -42,6 +51,12 @@ ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 DBT_FINISHED = re.compile(r"Finished running .* \((?P<seconds>[\d.]+)s\)\.")
 # e.g. "12 of 127 OK created sql table model staging.stg_shop__orders_checked ..... [OK in 3.21s]"
 DBT_NODE = re.compile(r" \d+ of \d+ (?!START )(?P<node>.+?)\s\.*\s*\[[^\]]* in (?P<seconds>[\d.]+)s\]$")
+# e.g. "11:26:27.000 | INFO    | Task run 'build_models-565' - Finished in state Completed()"
+PREFECT_LINE = re.compile(
+    r"^(?P<clock>\d\d:\d\d:\d\d\.\d+) \| \w+ *\| (?P<kind>Flow|Task) run '(?P<run>[^']+)' - (?P<message>.*)$"
+)
+FINISHED_STATE = re.compile(r"^Finished in state (?P<state>\w+)")
+EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception): ")
 
 
 @dataclass(frozen=True)
@@ -61,13 +76,21 @@ class Measurement:
 
 
 @dataclass(frozen=True)
+class StageTime:
+    state: str  # Prefect's final state of the task: Completed, Failed, ...
+    seconds: float
+
+
+@dataclass(frozen=True)
 class ScaleResult:
     scale: Scale
-    generation: Measurement
+    generation: Measurement | None  # None when existing data was reused
     run: Measurement | None
     dbt_seconds: float | None
     raw_rows: dict[str, int]
     slowest_nodes: list[tuple[str, float]]
+    stages: dict[str, StageTime]
+    error: str | None
 
 
 def process_tree_rss_bytes(root_pid: int) -> int:
@@ -102,7 +125,7 @@ def folder_bytes(folder: Path) -> int:
     return total
 
 
-def run_measured(command: list[str], log_path: Path, spill_dir: Path) -> Measurement:
+def run_measured(command: list[str], log_path: Path, spill_dir: Path | None = None) -> Measurement:
     """Runs `command` with its output in `log_path`, sampling memory and DuckDB's spill folder as it goes."""
     peak_rss = peak_spill = 0
     with log_path.open("w") as log:
@@ -110,7 +133,8 @@ def run_measured(command: list[str], log_path: Path, spill_dir: Path) -> Measure
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         while True:
             peak_rss = max(peak_rss, process_tree_rss_bytes(process.pid))
-            peak_spill = max(peak_spill, folder_bytes(spill_dir))
+            if spill_dir is not None:
+                peak_spill = max(peak_spill, folder_bytes(spill_dir))
             try:
                 return_code = process.wait(timeout=SAMPLE_SECONDS)
                 break
@@ -129,36 +153,97 @@ def slowest_nodes(log_text: str) -> list[tuple[str, float]]:
     return sorted(timings, key=lambda timing: timing[1], reverse=True)[:SLOWEST_NODES_SHOWN]
 
 
+def stage_times(log_text: str) -> dict[str, StageTime]:
+    """Seconds per flow task, in run order, from the clock times of Prefect's log lines."""
+    stages: dict[str, StageTime] = {}
+    starts: dict[str, timedelta] = {}
+    previous_end: timedelta | None = None
+    last_clock = timedelta()
+    for line in log_text.splitlines():
+        if not (match := PREFECT_LINE.match(line)):
+            continue
+        hours, minutes, seconds = match["clock"].split(":")
+        clock = timedelta(hours=int(hours), minutes=int(minutes), seconds=float(seconds))
+        while clock < last_clock:  # the run went past midnight
+            clock += timedelta(days=1)
+        last_clock = clock
+        if previous_end is None:
+            previous_end = clock  # the flow's first line
+        finished = FINISHED_STATE.match(match["message"])
+        if match["kind"] == "Task" and finished:
+            # a retried task logs a Finished line per attempt: the stage lasts until its last one
+            name = match["run"].rpartition("-")[0]
+            started = starts.setdefault(name, previous_end)
+            stages[name] = StageTime(finished["state"], (clock - started).total_seconds())
+            previous_end = clock
+    return stages
+
+
+def run_error(measurement: Measurement, log_text: str) -> str | None:
+    """What stopped a failed run: the CLI's own message, else the last exception, else the last log line."""
+    if measurement.return_code == 0:
+        return None
+    if measurement.return_code < 0:
+        return f"killed by signal {-measurement.return_code}"
+    lines = [line for line in log_text.splitlines() if line.strip()]
+    for matches in (lambda line: line.startswith("scorehouse: "), EXCEPTION_LINE.match):
+        if found := [line for line in lines if matches(line)]:
+            return found[-1]
+    return lines[-1] if lines else "no output"
+
+
 def raw_row_counts(warehouse: Path) -> dict[str, int]:
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return {table: connection.execute(f"select count(*) from raw.{table}").fetchone()[0] for table in RAW_TABLES}
+    """Rows per raw table, or as many as the warehouse holds (none when the run stopped before loading)."""
+    counts: dict[str, int] = {}
+    if not warehouse.exists():
+        return counts
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as connection:
+            for table in RAW_TABLES:
+                counts[table] = connection.execute(f"select count(*) from raw.{table}").fetchone()[0]
+    except duckdb.Error:
+        pass  # a table that was never loaded
+    return counts
 
 
-def benchmark(scale: Scale, work_dir: Path, scorehouse: str) -> ScaleResult:
-    data_dir = work_dir / scale.name
-    warehouse = data_dir / "warehouse.duckdb"
-    spill_dir = data_dir / "warehouse.duckdb.tmp"  # DuckDB's default temp_directory for this file
+def has_data(data_dir: Path) -> bool:
+    return all((data_dir / f"{table}.parquet").is_file() for table in RAW_TABLES)
+
+
+def generate(scale: Scale, data_dir: Path, scorehouse: str) -> Measurement:
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     # History through yesterday, as `scorehouse demo` does: rows stamped later today would be quarantined.
     yesterday = (date.today() - timedelta(days=1)).isoformat()
-
     print(f"[{scale.name}] generating {scale.customers:,} customers", file=sys.stderr)
-    generation = run_measured(
+    return run_measured(
         [
             scorehouse, "generate", "--customers", str(scale.customers),
             "--orders-per-customer", str(scale.orders_per_customer),
             "--out", str(data_dir), "--seed", str(SEED), "--end-date", yesterday,
         ],
         RESULTS_DIR / f"scoring-{scale.name}-generate.log",
-        spill_dir,
     )
-    if generation.return_code != 0:
-        return ScaleResult(scale, generation, None, None, {}, [])
 
+
+def benchmark(scale: Scale, work_dir: Path, scorehouse: str, regenerate: bool) -> ScaleResult:
+    data_dir = work_dir / scale.name
+    warehouse_dir = data_dir / "warehouse"
+    working = warehouse_dir / "scorehouse.duckdb"
+    spill_dir = warehouse_dir / "scorehouse.duckdb.tmp"  # DuckDB's default temp_directory for the working file
+
+    generation = None
+    if regenerate or not has_data(data_dir):
+        generation = generate(scale, data_dir, scorehouse)
+        if generation.return_code != 0:
+            return ScaleResult(scale, generation, None, None, {}, [], {}, "generation failed")
+    else:
+        print(f"[{scale.name}] reusing the data in {data_dir}", file=sys.stderr)
+
+    shutil.rmtree(warehouse_dir, ignore_errors=True)  # every run loads, builds and publishes from scratch
     print(f"[{scale.name}] scoring", file=sys.stderr)
     run = run_measured(
-        [scorehouse, "run", "--data-dir", str(data_dir), "--warehouse-dir", str(warehouse)],
+        [scorehouse, "run", "--data-dir", str(data_dir), "--warehouse-dir", str(warehouse_dir)],
         RESULTS_DIR / f"scoring-{scale.name}-run.log",
         spill_dir,
     )
@@ -169,14 +254,16 @@ def benchmark(scale: Scale, work_dir: Path, scorehouse: str) -> ScaleResult:
         generation,
         run,
         float(finished[-1]) if finished else None,
-        raw_row_counts(warehouse) if run.return_code == 0 else {},
+        raw_row_counts(working),
         slowest_nodes(log_text),
+        stage_times(log_text),
+        run_error(run, log_text),
     )
 
 
-def stage_cell(measurement: Measurement | None) -> str:
+def stage_cell(measurement: Measurement | None, missing: str = "not run") -> str:
     if measurement is None:
-        return "not run"
+        return missing
     if measurement.return_code != 0:
         return f"failed (exit {measurement.return_code}, see {measurement.log_path.name})"
     return f"{measurement.seconds:,.1f}"
@@ -189,7 +276,7 @@ def report(results: list[ScaleResult]) -> str:
         "",
         f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, {memory:.0f} GiB RAM; seed {SEED}. "
         "Times in seconds, memory in MiB (peak summed RSS of the process tree); "
-        "spill is the peak size of DuckDB's temp folder next to the warehouse.",
+        "spill is the peak size of DuckDB's temp folder next to the working warehouse.",
         "",
         "| scale | customers | orders/customer asked | generate s | generate peak MiB | run s | dbt build s "
         "| run peak MiB | DuckDB spill MiB | " + " | ".join(f"raw {table}" for table in RAW_TABLES) + " |",
@@ -201,8 +288,8 @@ def report(results: list[ScaleResult]) -> str:
             result.scale.name,
             f"{result.scale.customers:,}",
             f"{result.scale.orders_per_customer:g}",
-            stage_cell(result.generation),
-            f"{result.generation.peak_rss_bytes / MEBIBYTE:,.0f}",
+            stage_cell(result.generation, "reused"),
+            "" if result.generation is None else f"{result.generation.peak_rss_bytes / MEBIBYTE:,.0f}",
             stage_cell(run),
             "" if result.dbt_seconds is None else f"{result.dbt_seconds:,.1f}",
             "" if run is None else f"{run.peak_rss_bytes / MEBIBYTE:,.0f}",
@@ -210,6 +297,23 @@ def report(results: list[ScaleResult]) -> str:
             *(f"{result.raw_rows[table]:,}" if table in result.raw_rows else "" for table in RAW_TABLES),
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Flow stages, seconds:",
+        "",
+        "| stage | " + " | ".join(result.scale.name for result in results) + " |",
+        "|---" * (1 + len(results)) + "|",
+    ]
+    for stage in FLOW_STAGES:
+        cells = [
+            "" if (stage_time := result.stages.get(stage)) is None
+            else f"{stage_time.seconds:,.1f}" + ("" if stage_time.state == "Completed" else f" ({stage_time.state})")
+            for result in results
+        ]
+        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    for result in results:
+        if result.error:
+            lines += ["", f"{result.scale.name} failed: {result.error}"]
     for result in results:
         if result.slowest_nodes:
             lines += ["", f"Slowest dbt nodes at {result.scale.name}:", ""]
@@ -242,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, help="also run this many customers ...")
     parser.add_argument("--orders-per-customer", type=float, help="... at this many orders per customer")
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK_DIR, help="where data and warehouses go")
+    parser.add_argument("--regenerate", action="store_true", help="generate the data even when it is there")
     args = parser.parse_args(argv)
     scales = parse_scales(args, parser)
 
@@ -249,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     if not scorehouse.exists():
         parser.error(f"{scorehouse} is missing: install the project into this environment with `make setup`")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    results = [benchmark(scale, args.work_dir.resolve(), str(scorehouse)) for scale in scales]
+    results = [benchmark(scale, args.work_dir.resolve(), str(scorehouse), args.regenerate) for scale in scales]
     table = report(results)
     (RESULTS_DIR / "scoring.md").write_text(table)
     print(table)
