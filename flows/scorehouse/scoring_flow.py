@@ -29,7 +29,7 @@ from scorehouse.contract import ContractError, EntityFiles, check_data_dir
 from scorehouse.dbt_runner import PROJECT_DIR, DbtFailed, run_dbt
 from scorehouse.loading import load_raw_tables
 from scorehouse.publishing import Publication, publish
-from scorehouse.quality_gates import GateResult, GateSettings, check_outputs, check_raw
+from scorehouse.quality_gates import ExpectationOutcome, GateResult, GateSettings, check_outputs, check_raw
 from scorehouse.run_log import RunRecord, append_run
 
 DEFAULT_WAREHOUSE_DIR = PROJECT_DIR / "warehouse"
@@ -74,14 +74,18 @@ class WarehousePaths:
         return self.directory / "dbt_target"
 
 
+def describe_outcome(outcome: ExpectationOutcome) -> str:
+    """`expectation(table.column)`, the name under which a failed check is reported and logged."""
+    return f"{outcome.expectation_type}({outcome.table}{'.' + outcome.column if outcome.column else ''})"
+
+
 class GateFailed(RuntimeError):
     """A Great Expectations gate found bad data or could not compute a check."""
 
     def __init__(self, result: GateResult) -> None:
         self.result = result
         failures = "; ".join(
-            f"{outcome.expectation_type}({outcome.table}{'.' + outcome.column if outcome.column else ''}) "
-            f"observed {outcome.error or outcome.observed_value!r}"
+            f"{describe_outcome(outcome)} observed {outcome.error or outcome.observed_value!r}"
             for outcome in result.failures
         )
         super().__init__(f"{result.gate} quality gate failed: {failures}")
@@ -134,12 +138,9 @@ WAREHOUSE_TASK_OPTIONS: dict[str, Any] = {
 def failed_check(error: BaseException) -> str:
     """The name of the check that stopped a run, for the run log."""
     if isinstance(error, GateFailed):
-        return f"{error.result.gate} gate: " + ", ".join(
-            f"{outcome.expectation_type}({outcome.table}{'.' + outcome.column if outcome.column else ''})"
-            for outcome in error.result.failures
-        )
+        return f"{error.result.gate} gate: " + ", ".join(describe_outcome(outcome) for outcome in error.result.failures)
     if isinstance(error, DbtFailed):
-        return ("dbt build: " + ", ".join(error.failed_nodes)) if error.failed_nodes else "dbt"
+        return "dbt: " + (", ".join(error.failed_nodes) or "see the message")
     if isinstance(error, ContractError):
         return "input contract"
     if isinstance(error, InvalidSetting):
@@ -163,7 +164,7 @@ def gate_settings(dbt_vars: Mapping[str, Any]) -> GateSettings:
             row_defect_tolerance=dbt_vars["raw_row_defect_tolerance"],
             segment_share_bands={segment: tuple(band) for segment, band in bands.items()},
         )
-    except (TypeError, ValueError) as error:
+    except (AttributeError, TypeError, ValueError) as error:
         raise InvalidSetting(f"invalid quality gate var: {error}") from error
 
 
