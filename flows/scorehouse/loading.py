@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from scorehouse.contract import EntityFiles, quote_identifier, scan_source
+from scorehouse.warehouse_connection import connect
 
 RAW_SCHEMA = "raw"
 
@@ -61,7 +62,7 @@ def load_raw_tables(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: 
     """
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     row_counts: dict[str, int] = {}
-    with duckdb.connect(str(warehouse_path)) as connection:
+    with connect(warehouse_path) as connection:
         connection.execute("begin transaction")
         connection.execute(f"create schema if not exists {RAW_SCHEMA}")
         for entity_files in inputs:

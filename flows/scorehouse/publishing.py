@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from scorehouse.loading import sql_string
+from scorehouse.warehouse_connection import connect
 
 PUBLISHED_TABLES = (
     "marts.dim_customer_segments",
@@ -50,7 +51,7 @@ def outputs_fingerprint(connection: duckdb.DuckDBPyConnection, database: str) ->
 def published_fingerprint(published_path: Path) -> str | None:
     if not published_path.exists():
         return None
-    with duckdb.connect(str(published_path), read_only=True) as connection:
+    with connect(published_path, read_only=True) as connection:
         return connection.execute(f"select fingerprint from {PUBLICATION_TABLE}").fetchone()[0]
 
 
@@ -67,7 +68,7 @@ def publish(working_path: Path, published_path: Path, run_id: str, published_at:
     published_path.parent.mkdir(parents=True, exist_ok=True)
     staging_path = published_path.with_name(f".{published_path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        with duckdb.connect(str(staging_path)) as connection:
+        with connect(staging_path) as connection:
             connection.execute(f"attach {sql_string(str(working_path))} as working (read_only)")
             fingerprint, row_counts = outputs_fingerprint(connection, "working")
             if fingerprint == published_fingerprint(published_path):

@@ -32,6 +32,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.datasource.fluent import SQLDatasource
 
 from scorehouse.loading import sql_string
+from scorehouse.warehouse_connection import connect
 
 RAW_GATE = "raw"
 OUTPUTS_GATE = "outputs"
@@ -154,13 +155,13 @@ def read_only_engine_options(warehouse_path: Path) -> Iterator[dict[str, Any]]:
     closed on exit, whatever GX's engines still hold, so the dbt step after the gate can write the file."""
     opened: list[duckdb.DuckDBPyConnection] = []
 
-    def connect() -> StatementCursorConnection:
-        connection = duckdb.connect(str(warehouse_path), read_only=True)
+    def create_connection() -> StatementCursorConnection:
+        connection = connect(warehouse_path, read_only=True)
         opened.append(connection)
         return StatementCursorConnection(connection)
 
     try:
-        yield {"creator": connect}
+        yield {"creator": create_connection}
     finally:
         for connection in opened:
             connection.close()
@@ -439,7 +440,7 @@ def check_raw(
         now = now.astimezone(timezone.utc).replace(tzinfo=None)
     order_row_count = 0
     if settings.row_defect_tolerance:  # only a tolerance needs the count; a missing table fails in the gate
-        with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+        with connect(warehouse_path, read_only=True) as connection:
             order_row_count = connection.execute("select count(*) from raw.orders").fetchone()[0]
     suites = {
         "raw.orders": (raw_orders_query(), raw_orders_suite(now, settings, order_row_count)),

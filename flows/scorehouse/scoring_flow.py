@@ -31,6 +31,7 @@ from scorehouse.loading import load_raw_tables
 from scorehouse.publishing import Publication, publish
 from scorehouse.quality_gates import ExpectationOutcome, GateResult, GateSettings, check_outputs, check_raw
 from scorehouse.run_log import RunRecord, append_run
+from scorehouse.warehouse_connection import connect
 
 DEFAULT_WAREHOUSE_DIR = PROJECT_DIR / "warehouse"
 STAGED_TABLES = {
@@ -247,7 +248,7 @@ def publish_outputs(paths: WarehousePaths, run_id: str, published_at: datetime) 
 @task(cache_policy=NO_CACHE)
 def read_results(paths: WarehousePaths) -> tuple[dict[str, int], dict[str, int], list[dict[str, Any]]]:
     """Staged and quarantined counts per input and the segment summary (a dozen rows) for the report."""
-    with duckdb.connect(str(paths.working), read_only=True) as connection:
+    with connect(paths.working, read_only=True) as connection:
         staged = {
             name: connection.execute(f"select count(*) from {table}").fetchone()[0]
             for name, table in STAGED_TABLES.items()

@@ -1,0 +1,23 @@
+"""DuckDB connections of the Python steps (loading, gates, publishing), capped like dbt's own.
+
+dbt's profile caps DuckDB's memory; without the same cap here, loading or gating 100M orders would take
+most of the machine.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+MEMORY_LIMIT_VARIABLE = "SCOREHOUSE_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "6GB"  # profiles/profiles.yml falls back to the same value for dbt run by hand
+
+
+def memory_limit() -> str:
+    return os.environ.get(MEMORY_LIMIT_VARIABLE, DEFAULT_MEMORY_LIMIT)
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit()})
