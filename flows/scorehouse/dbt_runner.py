@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +25,6 @@ class DbtFailed(RuntimeError):
     def __init__(self, message: str, failed_nodes: list[str]) -> None:
         super().__init__(message)
         self.failed_nodes = failed_nodes
-
-
-@dataclass(frozen=True)
-class DbtRun:
-    command: list[str]
-    node_statuses: dict[str, str]
 
 
 def dbt_executable() -> str:
@@ -68,7 +61,7 @@ def run_dbt(
     dbt_vars: Mapping[str, Any] | None,
     logger: logging.Logger,
     target_dir: Path,
-) -> DbtRun:
+) -> None:
     """Runs `dbt <arguments>` against the DuckDB warehouse, with its artefacts and logs in `target_dir`;
     raises DbtFailed unless every node succeeded."""
     command = [
@@ -109,7 +102,3 @@ def run_dbt(
         ]
         detail = "; ".join(details or error_messages[-3:]) or "see the log above"
         raise DbtFailed(f"dbt {arguments[0]} failed: {detail}", [result["unique_id"] for result in failures])
-    statuses = {}
-    if results_file.exists():
-        statuses = {result["unique_id"]: result["status"] for result in json.loads(results_file.read_text())["results"]}
-    return DbtRun(command, statuses)
