@@ -117,10 +117,13 @@ class EntityFiles:
 
 def scan_source(file_format: str, path: Path) -> str:
     """DuckDB table function reading one file with its values as written (CSV as text)."""
-    quoted = "'" + str(path).replace("'", "''") + "'"
     if file_format == "csv":
-        return f"read_csv({quoted}, all_varchar = true, header = true)"
-    return f"read_parquet({quoted})"
+        return f"read_csv({sql_string(str(path))}, all_varchar = true, header = true)"
+    return f"read_parquet({sql_string(str(path))})"
+
+
+def sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def quote_identifier(name: str) -> str:

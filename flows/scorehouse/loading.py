@@ -13,14 +13,10 @@ from pathlib import Path
 
 import duckdb
 
-from scorehouse.contract import EntityFiles, quote_identifier, scan_source
+from scorehouse.contract import EntityFiles, quote_identifier, scan_source, sql_string
 from scorehouse.warehouse_connection import connect
 
 RAW_SCHEMA = "raw"
-
-
-def sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def file_rows_select(connection: duckdb.DuckDBPyConnection, entity_files: EntityFiles, path: Path, loaded_at: datetime) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from scorehouse.loading import sql_string
+from scorehouse.contract import sql_string
 from scorehouse.warehouse_connection import connect
 
 PUBLISHED_TABLES = (

@@ -31,7 +31,7 @@ from great_expectations.data_context import AbstractDataContext
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.datasource.fluent import SQLDatasource
 
-from scorehouse.loading import sql_string
+from scorehouse.contract import sql_string
 from scorehouse.warehouse_connection import connect
 
 RAW_GATE = "raw"
