@@ -35,8 +35,8 @@ from scorehouse.dbt_runner import DbtFailed, run_dbt
 def test_invalid_var_is_named(tmp_path: Path, overrides: dict, message: str) -> None:
     with pytest.raises(DbtFailed, match=message.replace("(", r"\(")):
         run_dbt(
-            ["run-operation", "validate_vars"],
-            tmp_path / "warehouse.duckdb",
+            ["run-operation", "prepare_run"],
+            {"SCOREHOUSE_TARGET": "duckdb", "SCOREHOUSE_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb")},
             overrides,
             logging.getLogger("test"),
             target_dir=tmp_path / "target",

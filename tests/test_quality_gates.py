@@ -14,7 +14,9 @@ from typing import Any
 
 import duckdb
 import pytest
+from scorehouse.duckdb_target import DuckDBTarget
 from scorehouse.quality_gates import ExpectationOutcome, GateResult, GateSettings, check_outputs, check_raw
+from scorehouse.warehouse_targets import WarehousePaths
 
 NOW = datetime(2025, 7, 3, 11, 0, 0)  # naive UTC
 NEWEST_GOOD_ORDER = "2025-07-01 11:00:00"  # exactly the 48 h SLA before NOW
@@ -64,6 +66,11 @@ def create_table(connection: duckdb.DuckDBPyConnection, table: str, columns: dic
     if rows:
         values = ", ".join("(" + ", ".join(sql_value(value) for value in row) + ")" for row in rows)
         connection.execute(f"insert into {table} values {values}")
+
+
+def on_duckdb(warehouse: Path) -> DuckDBTarget:
+    """The duckdb target whose working file is `warehouse` (named scorehouse.duckdb)."""
+    return DuckDBTarget(WarehousePaths(warehouse.parent))
 
 
 def build_raw_warehouse(path: Path, orders: list[tuple], customers: list[tuple]) -> Path:
@@ -155,42 +162,42 @@ OUTPUT_EXPECTATIONS = [
 @pytest.fixture(scope="module")
 def raw_good(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
     folder = tmp_path_factory.mktemp("raw_good")
-    warehouse = build_raw_warehouse(folder / "warehouse.duckdb", GOOD_ORDERS, GOOD_CUSTOMERS)
+    warehouse = build_raw_warehouse(folder / "scorehouse.duckdb", GOOD_ORDERS, GOOD_CUSTOMERS)
     # An aware clock two hours ahead of UTC: the newest order is exactly at the SLA only once converted.
     now = NOW.replace(tzinfo=timezone.utc).astimezone(timezone(timedelta(hours=2)))
-    return check_raw(warehouse, now, SETTINGS, data_docs_folder=folder / "docs")
+    return check_raw(on_duckdb(warehouse), now, SETTINGS, data_docs_folder=folder / "docs")
 
 
 @pytest.fixture(scope="module")
 def raw_bad(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
     folder = tmp_path_factory.mktemp("raw_bad")
-    return check_raw(build_raw_warehouse(folder / "warehouse.duckdb", BAD_ORDERS, BAD_CUSTOMERS), NOW, SETTINGS)
+    return check_raw(on_duckdb(build_raw_warehouse(folder / "scorehouse.duckdb", BAD_ORDERS, BAD_CUSTOMERS)), NOW, SETTINGS)
 
 
 @pytest.fixture(scope="module")
 def outputs_good(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
     folder = tmp_path_factory.mktemp("outputs_good")
     warehouse = build_outputs_warehouse(
-        folder / "warehouse.duckdb",
+        folder / "scorehouse.duckdb",
         segments=[("C1", "champions"), ("C2", "loyal"), ("C3", "prospect"), ("C4", "champions")],
         scores=[("C1", 100.0, 5, 5, 5), ("C2", 50.0, 3, 3, 3), ("C3", None, None, None, None), ("C4", 0.0, 1, 1, 1)],
         shares=[("champions", 0.5), ("loyal", 0.25), ("prospect", 0.25), ("lost", 0.0)],
         staged_customer_ids=["C1", "C2", "C3", "C4"],
     )
-    return check_outputs(warehouse, SETTINGS, data_docs_folder=folder / "docs")
+    return check_outputs(on_duckdb(warehouse), SETTINGS, data_docs_folder=folder / "docs")
 
 
 @pytest.fixture(scope="module")
 def outputs_bad(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
     folder = tmp_path_factory.mktemp("outputs_bad")
     warehouse = build_outputs_warehouse(
-        folder / "warehouse.duckdb",
+        folder / "scorehouse.duckdb",
         segments=[("C1", "champions"), ("C1", "loyal"), (None, "loyal"), ("C4", None), ("C5", "prospect")],
         scores=[("C1", 120.0, 0, 6, 7), ("C2", -1.0, 1, 1, 1)],
         shares=[("champions", 0.9), ("loyal", 1.5)],  # no 'lost' row at all
         staged_customer_ids=["C1", "C2", "C3"],
     )
-    return check_outputs(warehouse, SETTINGS)
+    return check_outputs(on_duckdb(warehouse), SETTINGS)
 
 
 @pytest.mark.parametrize(("table", "expectation_type", "column", "about"), RAW_EXPECTATIONS)
@@ -275,7 +282,7 @@ def test_bad_raw_data_fails_the_gate_without_errors(raw_bad: GateResult) -> None
 
 
 def test_empty_raw_tables_fail_row_counts_and_freshness_reports_no_value(tmp_path: Path) -> None:
-    result = check_raw(build_raw_warehouse(tmp_path / "warehouse.duckdb", [], []), NOW, SETTINGS)
+    result = check_raw(on_duckdb(build_raw_warehouse(tmp_path / "scorehouse.duckdb", [], [])), NOW, SETTINGS)
     assert not result.success
     for table in ("raw.orders", "raw.customers"):
         checked = outcome(result, table, "expect_table_row_count_to_be_between")
@@ -285,7 +292,7 @@ def test_empty_raw_tables_fail_row_counts_and_freshness_reports_no_value(tmp_pat
 
 
 def test_typed_raw_columns_from_parquet_pass_the_same_gate(tmp_path: Path) -> None:
-    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse = tmp_path / "scorehouse.duckdb"
     with duckdb.connect(str(warehouse)) as connection:
         order_columns = {
             "order_id": "bigint",
@@ -297,7 +304,7 @@ def test_typed_raw_columns_from_parquet_pass_the_same_gate(tmp_path: Path) -> No
         create_table(connection, "raw.orders", order_columns, [(1, 7, NEWEST_GOOD_ORDER, 12.5, "completed")])
         customer_columns = {"customer_id": "bigint", "created_at": "timestamp"}
         create_table(connection, "raw.customers", customer_columns, [(7, "2025-01-01 00:00:00")])
-    result = check_raw(warehouse, NOW, SETTINGS)
+    result = check_raw(on_duckdb(warehouse), NOW, SETTINGS)
     assert result.success, result.failures
 
 
@@ -354,12 +361,12 @@ def test_bad_outputs_fail_every_expectation(outputs_bad: GateResult) -> None:
 
 
 def test_a_missing_column_fails_the_gate_with_the_error(tmp_path: Path) -> None:
-    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse = tmp_path / "scorehouse.duckdb"
     with duckdb.connect(str(warehouse)) as connection:
         columns = {"order_id": "varchar", "customer_id": "varchar", "ordered_at": "varchar", "status": "varchar"}
         create_table(connection, "raw.orders", columns, [("O1", "C1", NEWEST_GOOD_ORDER, "completed")])
         create_table(connection, "raw.customers", {"customer_id": "varchar", "created_at": "varchar"}, GOOD_CUSTOMERS)
-    result = check_raw(warehouse, NOW, SETTINGS)
+    result = check_raw(on_duckdb(warehouse), NOW, SETTINGS)
     assert not result.success
     orders = [checked for checked in result.expectations if checked.table == "raw.orders"]
     assert orders and all(not checked.success and "amount" in checked.error for checked in orders)
@@ -368,7 +375,7 @@ def test_a_missing_column_fails_the_gate_with_the_error(tmp_path: Path) -> None:
 
 def test_a_missing_table_fails_the_gate_with_the_error(tmp_path: Path) -> None:
     warehouse = build_outputs_warehouse(
-        tmp_path / "warehouse.duckdb",
+        tmp_path / "scorehouse.duckdb",
         segments=[("C1", "champions")],
         scores=[("C1", 100.0, 5, 5, 5)],
         shares=[("champions", 0.5), ("lost", 0.0)],
@@ -376,7 +383,7 @@ def test_a_missing_table_fails_the_gate_with_the_error(tmp_path: Path) -> None:
     )
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("drop table marts.segment_summary")
-    result = check_outputs(warehouse, SETTINGS)
+    result = check_outputs(on_duckdb(warehouse), SETTINGS)
     assert not result.success
     summary = [checked for checked in result.expectations if checked.table == "marts.segment_summary"]
     assert summary and all("segment_summary" in checked.error and not checked.success for checked in summary)
@@ -384,8 +391,8 @@ def test_a_missing_table_fails_the_gate_with_the_error(tmp_path: Path) -> None:
 
 
 def test_warehouse_can_be_written_right_after_a_gate(tmp_path: Path) -> None:
-    warehouse = build_raw_warehouse(tmp_path / "warehouse.duckdb", GOOD_ORDERS, GOOD_CUSTOMERS)
-    check_raw(warehouse, NOW, SETTINGS)
+    warehouse = build_raw_warehouse(tmp_path / "scorehouse.duckdb", GOOD_ORDERS, GOOD_CUSTOMERS)
+    check_raw(on_duckdb(warehouse), NOW, SETTINGS)
     # DuckDB refuses a writer while any connection of this process still holds the file read-only.
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("create table raw.written_after_gate as select 1 as one")
@@ -393,7 +400,7 @@ def test_warehouse_can_be_written_right_after_a_gate(tmp_path: Path) -> None:
 
 def test_missing_warehouse_is_named(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        check_outputs(tmp_path / "nothing.duckdb", SETTINGS)
+        check_outputs(on_duckdb(tmp_path / "nothing" / "scorehouse.duckdb"), SETTINGS)
 
 
 @pytest.mark.parametrize("gate", ["raw", "outputs"])
@@ -427,9 +434,9 @@ def test_invalid_settings_are_named(settings: dict[str, Any], named: str) -> Non
 def test_row_defect_tolerance_lets_a_share_of_bad_rows_through(tmp_path: Path, tolerance: float, passes: bool) -> None:
     """One order in four has an unknown customer and one in four a null amount: 25 % each."""
     orders = [*GOOD_ORDERS, ("O9", "C404", "2025-06-20 10:00:00", None, "completed")]
-    warehouse = build_raw_warehouse(tmp_path / "warehouse.duckdb", orders, GOOD_CUSTOMERS)
+    warehouse = build_raw_warehouse(tmp_path / "scorehouse.duckdb", orders, GOOD_CUSTOMERS)
     settings = GateSettings(freshness_sla_hours=48, max_order_amount=1000, row_defect_tolerance=tolerance)
-    result = check_raw(warehouse, NOW, settings)
+    result = check_raw(on_duckdb(warehouse), NOW, settings)
     unknown_customers = outcome(result, "raw.orders", "expect_no_offending_rows", about="raw.customers")
     null_amounts = outcome(result, "raw.orders", "expect_column_values_to_not_be_null", "amount")
     assert unknown_customers.observed_value == 1 and null_amounts.observed_value == 1

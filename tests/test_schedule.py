@@ -45,6 +45,7 @@ def test_the_schedule_registers_with_its_cron_timezone_and_concurrency_limit(
             dbt_vars={"as_of_date": "2025-06-30", "rfm_bucket_count": 4},
             cron="30 5 * * 1-5",
             timezone="Europe/Berlin",
+            target_name="postgres",
         )
         deployment.apply()
         with get_client(sync_client=True) as client:
@@ -59,6 +60,7 @@ def test_the_schedule_registers_with_its_cron_timezone_and_concurrency_limit(
         "data_dir": str((tmp_path / "data").resolve()),
         "warehouse_dir": str((tmp_path / "warehouse").resolve()),
         "dbt_vars": {"as_of_date": "2025-06-30", "rfm_bucket_count": 4},
+        "target_name": "postgres",
     }
     assert registered.entrypoint == "scorehouse.scoring_flow.refresh_scores"
     with pytest.raises(httpx.TransportError):
@@ -76,7 +78,7 @@ def test_an_invalid_schedule_is_refused_before_any_server_is_involved(
     tmp_path: Path, cron: str, timezone: str, message: str
 ) -> None:
     with pytest.raises(InvalidSchedule, match=re.escape(message)):
-        refresh_deployment("bad", tmp_path / "data", tmp_path / "warehouse", {}, cron, timezone)
+        refresh_deployment("bad", tmp_path / "data", tmp_path / "warehouse", {}, cron, timezone, "duckdb")
 
 
 def test_prefect_yaml_deploys_the_refresh_flow_on_a_valid_schedule_one_run_at_a_time() -> None:

@@ -16,6 +16,7 @@ from scorehouse.dbt_runner import PROJECT_DIR
 
 DEMO_DATA_DIR = PROJECT_DIR / "data" / "demo"
 DEMO_CUSTOMERS = 100_000
+TARGETS = ("duckdb", "postgres", "spark")
 
 
 def quiet_prefect_environment() -> None:
@@ -37,8 +38,12 @@ def parse_var(text: str) -> tuple[str, Any]:
 
 def add_scoring_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
+        "--target", choices=TARGETS, default=os.environ.get("SCOREHOUSE_TARGET", "duckdb"),
+        help="warehouse to build in, a dbt target of profiles/profiles.yml (default: $SCOREHOUSE_TARGET, else duckdb)",
+    )
+    parser.add_argument(
         "--warehouse-dir", type=Path,
-        help="folder of the working and published DuckDB files, run log and Data Docs (default: warehouse/)",
+        help="folder of the run log, Data Docs and, for duckdb and spark, the warehouse itself (default: warehouse/)",
     )
     parser.add_argument("--as-of-date", help="score as of this date, YYYY-MM-DD (default: dbt var as_of_date, today)")
     parser.add_argument(
@@ -57,9 +62,9 @@ def dbt_var_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def print_report(result: Any) -> None:
     paths, publication = result.paths, result.publication
     state = "published" if publication.is_new else "unchanged since the last run, kept"
-    print(f"\nFor BI (read-only): {paths.published} ({state})")
+    print(f"\nFor BI (read-only) on {result.target_name}: {publication.location} ({state})")
     print("  tables: " + ", ".join(publication.row_counts))
-    print(f"Working warehouse: {paths.working} (quarantine: staging.stg_shop__quarantined_rows)")
+    print("Quarantine: staging.stg_shop__quarantined_rows")
     print(f"Run log: {paths.run_log}; Data Docs: {paths.data_docs}")
     print("Raw rows loaded: " + ", ".join(f"{name} {count:,}" for name, count in result.raw_row_counts.items()))
     quarantined = result.quarantined_row_counts
@@ -86,6 +91,7 @@ def score(data_dir: Path, args: argparse.Namespace) -> int:
             data_dir=data_dir.resolve(),
             warehouse_dir=(args.warehouse_dir or DEFAULT_WAREHOUSE_DIR).resolve(),
             dbt_vars=dbt_var_overrides(args),
+            target_name=args.target,
         )
     except (ContractError, DbtFailed, GateFailed, InvalidSetting, RefreshAlreadyRunning) as error:
         print(f"scorehouse: {error}", file=sys.stderr)
@@ -107,6 +113,7 @@ def serve_on_schedule(args: argparse.Namespace) -> int:
             dbt_vars=dbt_var_overrides(args),
             cron=args.cron,
             timezone=args.timezone,
+            target_name=args.target,
         )
         # its own database: the temporary servers of `scorehouse run` use PREFECT_HOME's SQLite file
         serve_refreshes(deployment, server_home=Path(os.environ["PREFECT_HOME"]) / "server")

@@ -1,7 +1,7 @@
 """Runs dbt commands for the scorehouse project in a child process and reports each node as it finishes.
 
-A child process (rather than dbt's in-process runner) releases the DuckDB file the moment dbt exits and
-keeps dbt's global state out of long-lived flow processes.
+A child process (rather than dbt's in-process runner) releases the DuckDB file, or Spark's metastore, the
+moment dbt exits and keeps dbt's global state out of long-lived flow processes.
 """
 
 from __future__ import annotations
@@ -57,13 +57,14 @@ def failed_results(target_dir: Path) -> list[dict[str, Any]]:
 
 def run_dbt(
     arguments: list[str],
-    warehouse_path: Path,
+    warehouse_environment: Mapping[str, str],
     dbt_vars: Mapping[str, Any] | None,
     logger: logging.Logger,
     target_dir: Path,
 ) -> None:
-    """Runs `dbt <arguments>` against the DuckDB warehouse, with its artefacts and logs in `target_dir`;
-    raises DbtFailed unless every node succeeded."""
+    """Runs `dbt <arguments>` against the warehouse that `warehouse_environment` selects (the profile's
+    SCOREHOUSE_* variables), with its artefacts and logs in `target_dir`; raises DbtFailed unless every
+    node succeeded."""
     command = [
         dbt_executable(),
         *arguments,
@@ -74,12 +75,7 @@ def run_dbt(
     ]
     if dbt_vars:
         command += ["--vars", json.dumps(dict(dbt_vars))]
-    environment = {
-        **os.environ,
-        "SCOREHOUSE_DUCKDB_PATH": str(warehouse_path),
-        "DBT_LOG_PATH": str(target_dir / "logs"),
-    }
-    warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    environment = {**os.environ, **warehouse_environment, "DBT_LOG_PATH": str(target_dir / "logs")}
     results_file = target_dir / "run_results.json"
     results_file.unlink(missing_ok=True)  # a failure before dbt writes results must not report an older run's
     error_messages = []

@@ -1,4 +1,4 @@
-"""Write-audit-publish: copies the audited BI tables from the working warehouse into a new DuckDB file and
+"""Write-audit-publish on DuckDB: copies the audited BI tables from the working warehouse into a new DuckDB file and
 renames it over the published one.
 
 BI tools only ever open the published file, read-only. A rename swaps the whole file at once: a reader that
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -18,22 +17,9 @@ import duckdb
 
 from scorehouse.contract import sql_string
 from scorehouse.warehouse_connection import connect
+from scorehouse.warehouse_targets import PUBLISHED_TABLES, Publication
 
-PUBLISHED_TABLES = (
-    "marts.dim_customer_segments",
-    "marts.fct_customer_scores",
-    "marts.fct_customer_rfm_scores",
-    "marts.segment_summary",
-)
 PUBLICATION_TABLE = "main.scorehouse_publication"
-
-
-@dataclass(frozen=True)
-class Publication:
-    published_path: Path
-    is_new: bool  # False when the outputs equal what is already published, which is then left untouched
-    fingerprint: str
-    row_counts: dict[str, int]
 
 
 def outputs_fingerprint(connection: duckdb.DuckDBPyConnection, database: str) -> tuple[str, dict[str, int]]:
@@ -72,7 +58,7 @@ def publish(working_path: Path, published_path: Path, run_id: str, published_at:
             connection.execute(f"attach {sql_string(str(working_path))} as working (read_only)")
             fingerprint, row_counts = outputs_fingerprint(connection, "working")
             if fingerprint == published_fingerprint(published_path):
-                return Publication(published_path, False, fingerprint, row_counts)
+                return Publication(str(published_path), False, fingerprint, row_counts)
             for table in PUBLISHED_TABLES:
                 schema = table.split(".")[0]
                 connection.execute(f"create schema if not exists {schema}")
@@ -86,7 +72,7 @@ def publish(working_path: Path, published_path: Path, run_id: str, published_at:
         fsync_path(staging_path)
         os.replace(staging_path, published_path)
         fsync_path(published_path.parent)
-        return Publication(published_path, True, fingerprint, row_counts)
+        return Publication(str(published_path), True, fingerprint, row_counts)
     finally:
         staging_path.unlink(missing_ok=True)
         staging_path.with_name(staging_path.name + ".wal").unlink(missing_ok=True)

@@ -1,11 +1,12 @@
-"""Great Expectations data-quality gates on the DuckDB warehouse: one on the raw tables before dbt runs,
-one on the scored marts after it.
+"""Great Expectations data-quality gates on the warehouse (any target): one on the raw tables before dbt
+runs, one on the scored marts after it.
 
 dbt's tests check each model as it is built; these gates check what dbt cannot: the delivery as loaded
 (freshness against the run's clock, orders of unknown customers, plausible amounts) and the outputs as a
 whole (segment shares within agreed bands, every staged customer segmented). Suites are defined here in
 code and run in an ephemeral GX context, so nothing is generated on disk except the optional Data Docs.
-Every expectation is computed by DuckDB as SQL; GX fetches only aggregates and at most a few sample rows.
+Every expectation is computed by the warehouse (SQL, or Spark); GX fetches only aggregates and at most a
+few sample rows.
 
 A gate that cannot compute an expectation (missing table or column, SQL error) fails: an unanswered
 check is never a pass.
@@ -14,25 +15,21 @@ check is never a pass.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import duckdb_engine
 import great_expectations as gx
 import great_expectations.expectations as gxe
 from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.core import ExpectationValidationResult
 from great_expectations.data_context import AbstractDataContext
 from great_expectations.data_context.types.base import ProgressBarsConfig
-from great_expectations.datasource.fluent import SQLDatasource
 
 from scorehouse.contract import sql_string
-from scorehouse.warehouse_connection import connect
+from scorehouse.warehouse_targets import WarehouseTarget
 
 RAW_GATE = "raw"
 OUTPUTS_GATE = "outputs"
@@ -127,76 +124,39 @@ class ExpectNoOffendingRows(gxe.UnexpectedRowsExpectation):
         }
 
 
-class StatementCursorConnection(duckdb_engine.ConnectionWrapper):
-    """duckdb-engine's DBAPI connection, except that every SQLAlchemy cursor runs on its own DuckDB cursor.
-
-    Why: GX's SqlAlchemyExecutionEngine.execute_query returns a result and fetches its rows only after the
-    SQLAlchemy Connection is closed, and Connection.close() always rolls back the DBAPI connection
-    (documented in SQLAlchemy's Connection.close) before the pool sees it, so pool_reset_on_return=None or a
-    different poolclass cannot help. A rollback, like any statement, on a DuckDB connection discards that
-    connection's open result, so every metric came back empty: `MetricResolutionError: list index out of
-    range` (GX issues #10738 and #11579; duckdb_engine issue #734, "calling .commit causes results to be
-    empty"). A DuckDB cursor is a separate connection to the same database (DuckDB's "Multiple Python
-    Threads" guide), so its result survives the parent's rollback, and closing the parent closes it.
-    """
-
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
-        super().__init__(connection)
-        self._duckdb_connection = connection
-
-    def cursor(self) -> duckdb_engine.CursorWrapper:
-        return duckdb_engine.CursorWrapper(self._duckdb_connection.cursor(), self)
-
-
-@contextmanager
-def read_only_engine_options(warehouse_path: Path) -> Iterator[dict[str, Any]]:
-    """SQLAlchemy `create_engine` options (passed through GX's documented `kwargs` of the SQL data source)
-    that open the warehouse read-only through StatementCursorConnection. Every DuckDB connection opened is
-    closed on exit, whatever GX's engines still hold, so the dbt step after the gate can write the file."""
-    opened: list[duckdb.DuckDBPyConnection] = []
-
-    def create_connection() -> StatementCursorConnection:
-        connection = connect(warehouse_path, read_only=True)
-        opened.append(connection)
-        return StatementCursorConnection(connection)
-
-    try:
-        yield {"creator": create_connection}
-    finally:
-        for connection in opened:
-            connection.close()
-
-
-def trimmed_text(column: str) -> str:
+def trimmed_text(target: WarehouseTarget, column: str) -> str:
     """The raw value as staging reads it: text without surrounding blanks, a blank one as null."""
-    return f"nullif(trim(cast({column} as varchar)), '')"
+    return f"nullif(trim(cast({column} as {target.text_type})), '')"
 
 
-def raw_orders_query() -> str:
+def raw_orders_query(target: WarehouseTarget) -> str:
     """Raw orders as delivered (CSV text or Parquet types): ids and required values as trimmed text for the
     presence checks, amount and ordered_at cast for the range and freshness checks (unreadable ones null,
     left to staging's quarantine)."""
     return (
         "select "
-        f"{trimmed_text('order_id')} as order_id, "
-        f"{trimmed_text('customer_id')} as customer_id, "
-        f"{trimmed_text('ordered_at')} as ordered_at, "
-        f"{trimmed_text('amount')} as amount, "
-        f"{trimmed_text('status')} as status, "
-        "try_cast(amount as double) as amount_number, "
-        "try_cast(ordered_at as timestamp) as ordered_at_timestamp "
+        f"{trimmed_text(target, 'order_id')} as order_id, "
+        f"{trimmed_text(target, 'customer_id')} as customer_id, "
+        f"{trimmed_text(target, 'ordered_at')} as ordered_at, "
+        f"{trimmed_text(target, 'amount')} as amount, "
+        f"{trimmed_text(target, 'status')} as status, "
+        f"{target.try_cast(trimmed_text(target, 'amount'), target.double_type)} as amount_number, "
+        f"{target.try_cast(trimmed_text(target, 'ordered_at'), 'timestamp')} as ordered_at_timestamp "
         "from raw.orders"
     )
 
 
-def raw_customers_query() -> str:
+def raw_customers_query(target: WarehouseTarget) -> str:
     return (
-        f"select {trimmed_text('customer_id')} as customer_id, {trimmed_text('created_at')} as created_at "
+        f"select {trimmed_text(target, 'customer_id')} as customer_id, "
+        f"{trimmed_text(target, 'created_at')} as created_at "
         "from raw.customers"
     )
 
 
-def raw_orders_suite(now: datetime, settings: GateSettings, order_row_count: int) -> list[gxe.Expectation]:
+def raw_orders_suite(
+    target: WarehouseTarget, now: datetime, settings: GateSettings, order_row_count: int
+) -> list[gxe.Expectation]:
     freshness_floor = now - timedelta(hours=settings.freshness_sla_hours)
     mostly = 1 - settings.row_defect_tolerance
     allowed_offending_rows = math.floor(settings.row_defect_tolerance * order_row_count)
@@ -240,7 +200,7 @@ def raw_orders_suite(now: datetime, settings: GateSettings, order_row_count: int
             unexpected_rows_query=(
                 "select orders.order_id, orders.customer_id "
                 "from {batch} as orders "
-                f"left join (select distinct {trimmed_text('customer_id')} as customer_id from raw.customers) "
+                f"left join (select distinct {trimmed_text(target, 'customer_id')} as customer_id from raw.customers) "
                 "as customers on orders.customer_id = customers.customer_id "
                 "where orders.customer_id is not null and customers.customer_id is null "
                 "order by orders.customer_id, orders.order_id"
@@ -266,10 +226,11 @@ def customer_segments_suite() -> list[gxe.Expectation]:
         gxe.ExpectColumnValuesToNotBeNull(column="segment_name", description="every customer has a segment"),
         ExpectNoOffendingRows(
             description="every staged customer is segmented",
+            # GX leaves aliasing {batch} to queries with a join (PostgreSQL needs one on every subquery)
             unexpected_rows_query=(
                 "select segmented.customer_count as segmented_customer_count, "
                 "staged.customer_count as staged_customer_count "
-                "from (select count(*) as customer_count from {batch}) as segmented "
+                "from (select count(*) as customer_count from {batch} as segments) as segmented "
                 "cross join (select count(*) as customer_count from staging.stg_shop__customers) as staged "
                 "where segmented.customer_count <> staged.customer_count"
             ),
@@ -294,7 +255,7 @@ def customer_scores_suite(settings: GateSettings) -> list[gxe.Expectation]:
     ]
 
 
-def segment_summary_suite(settings: GateSettings) -> list[gxe.Expectation]:
+def segment_summary_suite(target: WarehouseTarget, settings: GateSettings) -> list[gxe.Expectation]:
     share_bands = [
         ExpectNoOffendingRows(
             description=f"{segment_name} holds {min_share:.1%} to {max_share:.1%} of customers",
@@ -302,8 +263,8 @@ def segment_summary_suite(settings: GateSettings) -> list[gxe.Expectation]:
             unexpected_rows_query=(
                 "select band.segment_name, summary.customer_share, band.min_share, band.max_share "
                 f"from (select {sql_string(segment_name)} as segment_name, "
-                f"cast({float(min_share)!r} as double) as min_share, "
-                f"cast({float(max_share)!r} as double) as max_share) as band "
+                f"cast({float(min_share)!r} as {target.double_type}) as min_share, "
+                f"cast({float(max_share)!r} as {target.double_type}) as max_share) as band "
                 "left join {batch} as summary on summary.segment_name = band.segment_name "
                 "where summary.customer_share is null "
                 "or summary.customer_share not between band.min_share and band.max_share"
@@ -372,54 +333,42 @@ def add_data_docs_site(context: AbstractDataContext, folder: Path) -> str:
 
 def run_gate(
     gate: str,
-    warehouse_path: Path,
+    target: WarehouseTarget,
     suites: Mapping[str, tuple[str, list[gxe.Expectation]]],
     data_docs_folder: Path | None,
 ) -> GateResult:
-    """Validates each `table -> (query, expectations)` of `suites` as one GX checkpoint over the warehouse.
+    """Validates each `table -> (query, expectations)` of `suites` in the warehouse, one GX checkpoint per
+    table, since each table's batch may need parameters of its own (Spark passes a DataFrame).
 
-    Tables are read through query assets, not table assets: with DuckDB 2.0, duckdb-engine's column
-    reflection fails (pg_catalog.pg_collation is missing) and GX's fallback then drops the schema name.
+    Tables are read through queries, not table assets: with DuckDB 2.0, duckdb-engine's column reflection
+    fails (pg_catalog.pg_collation is missing) and GX's fallback then drops the schema name.
     """
-    if not warehouse_path.exists():
-        raise FileNotFoundError(f"the warehouse {warehouse_path} does not exist; load the raw tables first")
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars on the flow's stderr
-    with read_only_engine_options(warehouse_path) as engine_options:
-        datasource: SQLDatasource = context.data_sources.add_sql(
-            name="warehouse",
-            # The URL only picks the dialect (read-only too, should the creator ever go); connections
-            # come from engine_options' creator.
-            connection_string=f"duckdb:///{warehouse_path}?access_mode=read_only",
-            kwargs=engine_options,
-        )
-        validation_definitions = []
+    site_folder = data_docs_folder / gate if data_docs_folder is not None else None
+    site_names = [add_data_docs_site(context, site_folder)] if site_folder is not None else []
+    outcomes = []
+    with target.gate_data_source(context) as add_batch:
         for table, (query, expectations) in suites.items():
-            batch_definition = datasource.add_query_asset(name=table, query=query).add_batch_definition_whole_table(
-                "whole table"
-            )
+            batch_definition, batch_parameters = add_batch(table, query)
             suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=expectations))
-            validation_definition = gx.ValidationDefinition(name=table, data=batch_definition, suite=suite)
-            validation_definitions.append(context.validation_definitions.add(validation_definition))
-        actions = []
-        site_folder = data_docs_folder / gate if data_docs_folder is not None else None
-        if site_folder is not None:
-            site_name = add_data_docs_site(context, site_folder)
-            actions.append(UpdateDataDocsAction(name="update_data_docs", site_names=[site_name]))
-        checkpoint = context.checkpoints.add(
-            gx.Checkpoint(
-                name=gate,
-                validation_definitions=validation_definitions,
-                actions=actions,
-                result_format=RESULT_FORMAT,
+            validation_definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=table, data=batch_definition, suite=suite)
             )
-        )
-        checkpoint_result = checkpoint.run()
-    outcomes = [
-        outcome_of(result, table=suite_result.suite_name)
-        for suite_result in checkpoint_result.run_results.values()
-        for result in suite_result.results
-    ]
+            checkpoint = context.checkpoints.add(
+                gx.Checkpoint(
+                    name=f"{gate} {table}",
+                    validation_definitions=[validation_definition],
+                    actions=[UpdateDataDocsAction(name="update_data_docs", site_names=site_names)] if site_names else [],
+                    result_format=RESULT_FORMAT,
+                )
+            )
+            checkpoint_result = checkpoint.run(batch_parameters=batch_parameters)
+            outcomes += [
+                outcome_of(result, table=suite_result.suite_name)
+                for suite_result in checkpoint_result.run_results.values()
+                for result in suite_result.results
+            ]
     return GateResult(
         gate=gate,
         success=all(outcome.success for outcome in outcomes),
@@ -429,7 +378,7 @@ def run_gate(
 
 
 def check_raw(
-    warehouse_path: Path, now: datetime, settings: GateSettings, data_docs_folder: Path | None = None
+    target: WarehouseTarget, now: datetime, settings: GateSettings, data_docs_folder: Path | None = None
 ) -> GateResult:
     """Gate on `raw.orders` and `raw.customers` as loaded, before dbt builds anything.
 
@@ -440,16 +389,17 @@ def check_raw(
         now = now.astimezone(timezone.utc).replace(tzinfo=None)
     order_row_count = 0
     if settings.row_defect_tolerance:  # only a tolerance needs the count; a missing table fails in the gate
-        with connect(warehouse_path, read_only=True) as connection:
-            order_row_count = connection.execute("select count(*) from raw.orders").fetchone()[0]
+        order_row_count = target.query("select count(*) from raw.orders")[0][0]
     suites = {
-        "raw.orders": (raw_orders_query(), raw_orders_suite(now, settings, order_row_count)),
-        "raw.customers": (raw_customers_query(), raw_customers_suite()),
+        "raw.orders": (raw_orders_query(target), raw_orders_suite(target, now, settings, order_row_count)),
+        "raw.customers": (raw_customers_query(target), raw_customers_suite()),
     }
-    return run_gate(RAW_GATE, warehouse_path, suites, data_docs_folder)
+    return run_gate(RAW_GATE, target, suites, data_docs_folder)
 
 
-def check_outputs(warehouse_path: Path, settings: GateSettings, data_docs_folder: Path | None = None) -> GateResult:
+def check_outputs(
+    target: WarehouseTarget, settings: GateSettings, data_docs_folder: Path | None = None
+) -> GateResult:
     """Gate on the scored marts after `dbt build`: one segment per customer, scores in range, segment shares
     within their bands, and as many segmented customers as staged ones. With `data_docs_folder`, GX's HTML
     Data Docs of this run are written to its `outputs/` folder."""
@@ -465,7 +415,7 @@ def check_outputs(warehouse_path: Path, settings: GateSettings, data_docs_folder
         ),
         "marts.segment_summary": (
             "select segment_name, customer_share from marts.segment_summary",
-            segment_summary_suite(settings),
+            segment_summary_suite(target, settings),
         ),
     }
-    return run_gate(OUTPUTS_GATE, warehouse_path, suites, data_docs_folder)
+    return run_gate(OUTPUTS_GATE, target, suites, data_docs_folder)

@@ -69,6 +69,7 @@ def refresh_deployment(
     dbt_vars: Mapping[str, Any],
     cron: str,
     timezone: str,
+    target_name: str,
 ) -> RunnerDeployment:
     """The refresh flow as a deployment: runs on `cron` in `timezone`, one at a time.
 
@@ -79,6 +80,7 @@ def refresh_deployment(
         "data_dir": str(data_dir.resolve()),
         "warehouse_dir": str(warehouse_dir.resolve()),
         "dbt_vars": dict(dbt_vars),
+        "target_name": target_name,
     }
     return refresh_scores.to_deployment(
         name=name,

@@ -1,9 +1,10 @@
 """The refresh job as one Prefect flow: check the input contract and the settings, load the raw files, gate
 them with Great Expectations, `dbt build` (models and their tests together), gate the outputs, publish the
-BI tables by atomic file swap, and record the run. All customer-level work happens in the warehouse.
+BI tables all at once, and record the run. All customer-level work happens in the warehouse, on any of the
+dbt targets (scorehouse.warehouse_targets).
 
-A warehouse directory holds the working DuckDB file dbt builds in, the published file BI tools read, the
-run log, the Data Docs of the last run and the lock that keeps two refreshes of it from overlapping.
+A warehouse directory holds the run log, the Data Docs of the last run, the lock that keeps two refreshes
+of it from overlapping and, for the duckdb and spark targets, the warehouse itself.
 """
 
 from __future__ import annotations
@@ -27,11 +28,15 @@ from prefect.states import State
 
 from scorehouse.contract import ContractError, EntityFiles, check_data_dir
 from scorehouse.dbt_runner import PROJECT_DIR, DbtFailed, run_dbt
-from scorehouse.loading import load_raw_tables
-from scorehouse.publishing import Publication, publish
 from scorehouse.quality_gates import ExpectationOutcome, GateResult, GateSettings, check_outputs, check_raw
 from scorehouse.run_log import RunRecord, append_run
-from scorehouse.warehouse_connection import connect
+from scorehouse.warehouse_targets import (
+    Publication,
+    WarehousePaths,
+    WarehouseTarget,
+    configured_target_name,
+    target_named,
+)
 
 DEFAULT_WAREHOUSE_DIR = PROJECT_DIR / "warehouse"
 STAGED_TABLES = {
@@ -43,36 +48,6 @@ STAGED_TABLES = {
 }
 TRANSIENT_RETRIES = 2
 TRANSIENT_RETRY_DELAY_SECONDS = 5
-
-
-@dataclass(frozen=True)
-class WarehousePaths:
-    directory: Path
-
-    @property
-    def working(self) -> Path:
-        return self.directory / "scorehouse.duckdb"
-
-    @property
-    def published(self) -> Path:
-        return self.directory / "published.duckdb"
-
-    @property
-    def run_log(self) -> Path:
-        return self.directory / "run_log.duckdb"
-
-    @property
-    def data_docs(self) -> Path:
-        return self.directory / "data_docs"
-
-    @property
-    def lock(self) -> Path:
-        return self.directory / "refresh.lock"
-
-    @property
-    def dbt_target(self) -> Path:
-        """dbt's artefacts and logs, per warehouse so refreshes of different warehouses never share them."""
-        return self.directory / "dbt_target"
 
 
 def describe_outcome(outcome: ExpectationOutcome) -> str:
@@ -103,6 +78,7 @@ class InvalidSetting(ValueError):
 @dataclass(frozen=True)
 class RefreshResult:
     run_id: str
+    target_name: str
     paths: WarehousePaths
     publication: Publication
     raw_row_counts: dict[str, int]
@@ -198,16 +174,19 @@ def check_inputs(data_dir: Path) -> list[EntityFiles]:
 
 
 @task(**WAREHOUSE_TASK_OPTIONS)
-def check_settings(paths: WarehousePaths, dbt_vars: Mapping[str, Any] | None) -> GateSettings:
-    """Validates the dbt vars before loading, so a bad setting leaves the warehouse untouched."""
-    run_dbt(["run-operation", "validate_vars"], paths.working, dbt_vars, get_run_logger(), paths.dbt_target)
+def check_settings(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None) -> GateSettings:
+    """Validates the dbt vars before loading, so a bad setting leaves the warehouse untouched, and creates
+    the SQL functions the warehouse lacks (dbt's prepare_run)."""
+    run_dbt(
+        ["run-operation", "prepare_run"], target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target
+    )
     return gate_settings(project_vars(dbt_vars))
 
 
 @task(**WAREHOUSE_TASK_OPTIONS)
-def load_inputs(paths: WarehousePaths, inputs: list[EntityFiles], loaded_at: datetime) -> dict[str, int]:
-    row_counts = load_raw_tables(paths.working, inputs, loaded_at)
-    get_run_logger().info("loaded raw rows: %s", row_counts)
+def load_inputs(target: WarehouseTarget, inputs: list[EntityFiles], loaded_at: datetime) -> dict[str, int]:
+    row_counts = target.call(target.load_raw_tables, inputs, loaded_at)
+    get_run_logger().info("loaded raw rows into %s: %s", target.name, row_counts)
     return row_counts
 
 
@@ -220,51 +199,46 @@ def enforce(result: GateResult) -> None:
 
 
 @task(cache_policy=NO_CACHE)
-def raw_gate(paths: WarehousePaths, now: datetime, settings: GateSettings) -> None:
-    enforce(check_raw(paths.working, now, settings, paths.data_docs))
+def raw_gate(target: WarehouseTarget, now: datetime, settings: GateSettings) -> None:
+    enforce(target.call(check_raw, target, now, settings, target.paths.data_docs))
 
 
 @task(cache_policy=NO_CACHE)
-def outputs_gate(paths: WarehousePaths, settings: GateSettings) -> None:
-    enforce(check_outputs(paths.working, settings, paths.data_docs))
+def outputs_gate(target: WarehouseTarget, settings: GateSettings) -> None:
+    enforce(target.call(check_outputs, target, settings, target.paths.data_docs))
 
 
 @task(**WAREHOUSE_TASK_OPTIONS)
-def build_models(paths: WarehousePaths, dbt_vars: Mapping[str, Any] | None) -> None:
+def build_models(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None) -> None:
     """`dbt build`: seeds, models, unit tests and data tests in DAG order, so nothing downstream of a failing
     test is built."""
-    run_dbt(["build"], paths.working, dbt_vars, get_run_logger(), paths.dbt_target)
+    run_dbt(["build"], target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target)
 
 
 @task(**WAREHOUSE_TASK_OPTIONS)
-def publish_outputs(paths: WarehousePaths, run_id: str, published_at: datetime) -> Publication:
-    publication = publish(paths.working, paths.published, run_id, published_at)
+def publish_outputs(target: WarehouseTarget, run_id: str, published_at: datetime) -> Publication:
+    publication = target.call(target.publish, run_id, published_at)
     get_run_logger().info(
-        "%s %s", "published" if publication.is_new else "outputs unchanged, kept", publication.published_path
+        "%s %s", "published" if publication.is_new else "outputs unchanged, kept", publication.location
     )
     return publication
 
 
+def summarize(target: WarehouseTarget) -> tuple[dict[str, int], dict[str, int], list[dict[str, Any]]]:
+    """Staged and quarantined counts per input, and the published segment summary (a dozen rows), for the
+    report."""
+    staged = {name: target.query(f"select count(*) from {table}")[0][0] for name, table in STAGED_TABLES.items()}
+    quarantined = dict(
+        target.query("select source_table, count(*) from staging.stg_shop__quarantined_rows group by source_table")
+    )
+    columns, rows = target.read_published("segment_summary")
+    summary = sorted((dict(zip(columns, row)) for row in rows), key=lambda segment: segment["display_order"])
+    return staged, dict(sorted(quarantined.items())), summary
+
+
 @task(cache_policy=NO_CACHE)
-def read_results(paths: WarehousePaths) -> tuple[dict[str, int], dict[str, int], list[dict[str, Any]]]:
-    """Staged and quarantined counts per input and the segment summary (a dozen rows) for the report."""
-    with connect(paths.working, read_only=True) as connection:
-        staged = {
-            name: connection.execute(f"select count(*) from {table}").fetchone()[0]
-            for name, table in STAGED_TABLES.items()
-        }
-        quarantined = dict(
-            connection.execute(
-                "select source_table, count(*) from staging.stg_shop__quarantined_rows group by 1 order by 1"
-            ).fetchall()
-        )
-        cursor = connection.execute(
-            "select segment_name, customer_count, customer_share, window_revenue, average_composite_score "
-            "from marts.segment_summary order by display_order"
-        )
-        columns = [column[0] for column in cursor.description]
-        summary = [dict(zip(columns, row)) for row in cursor.fetchall()]
-    return staged, quarantined, summary
+def read_results(target: WarehouseTarget) -> tuple[dict[str, int], dict[str, int], list[dict[str, Any]]]:
+    return target.call(summarize, target)
 
 
 def utc_now() -> datetime:
@@ -277,13 +251,16 @@ def refresh_scores(
     warehouse_dir: Path = DEFAULT_WAREHOUSE_DIR,
     dbt_vars: dict[str, Any] | None = None,
     now: datetime | None = None,
+    target_name: str | None = None,
 ) -> RefreshResult:
     """Scores every customer in `data_dir` and publishes the BI tables when every check passes.
 
     `dbt_vars` overrides dbt vars (as_of_date, weights, gate thresholds, ...). `now` (naive UTC) is the
     run's clock: rows dated after it are quarantined and freshness is measured from it; injectable for tests.
+    `target_name` is the dbt target (duckdb, postgres, spark; default: $SCOREHOUSE_TARGET, else duckdb).
     """
     paths = WarehousePaths(Path(warehouse_dir))
+    target = target_named(target_name or configured_target_name(), paths)
     started_at = utc_now()
     now = now or started_at
     run_id = flow_run.get_id() or uuid.uuid4().hex
@@ -291,13 +268,13 @@ def refresh_scores(
     with refresh_lock(paths.lock):
         try:
             inputs = check_inputs(Path(data_dir))
-            settings = check_settings(paths, dbt_vars)
-            raw_counts = load_inputs(paths, inputs, now)
-            raw_gate(paths, now, settings)
-            build_models(paths, dbt_vars)
-            outputs_gate(paths, settings)
-            publication = publish_outputs(paths, run_id, now)
-            staged, quarantined, summary = read_results(paths)
+            settings = check_settings(target, dbt_vars)
+            raw_counts = load_inputs(target, inputs, now)
+            raw_gate(target, now, settings)
+            build_models(target, dbt_vars)
+            outputs_gate(target, settings)
+            publication = publish_outputs(target, run_id, now)
+            staged, quarantined, summary = read_results(target)
         except Exception as error:
             append_run(
                 paths.run_log,
@@ -315,4 +292,4 @@ def refresh_scores(
                 sum(publication.row_counts.values()), None, None,
             ),
         )
-    return RefreshResult(run_id, paths, publication, raw_counts, staged, quarantined, summary)
+    return RefreshResult(run_id, target.name, paths, publication, raw_counts, staged, quarantined, summary)

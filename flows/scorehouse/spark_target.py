@@ -1,0 +1,179 @@
+"""The Spark warehouse: a local Spark session (pyspark) with its Hive metastore and tables in the warehouse
+folder; dbt builds in the `marts` database, BI reads the `published` database.
+
+The metastore is an embedded Derby database that one JVM at a time may open, and dbt's session runs in a
+JVM of its own. So every Python step here runs in a child process whose JVM is gone before the step
+returns (`SparkTarget.call`), leaving the metastore free for the next dbt command.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from scorehouse.contract import EntityFiles, quote_identifier, sql_string
+from scorehouse.loading import RAW_SCHEMA, load_raw_tables
+from scorehouse.warehouse_connection import connect as connect_duckdb
+from scorehouse.warehouse_targets import (
+    PUBLISHED_TABLES,
+    Publication,
+    Result,
+    WarehouseTarget,
+    profile_output,
+)
+
+PUBLISHED_DATABASE = "published"
+PUBLICATION_TABLE = f"{PUBLISHED_DATABASE}.scorehouse_publication"
+# dbt-spark forces ANSI mode off in its sessions; the Python steps read the same SQL the same way
+DBT_SPARK_SESSION_SETTINGS = {"spark.sql.ansi.enabled": "false"}
+
+_session: Any = None  # the child process's Spark session, created on first use
+
+
+def spark_session() -> Any:
+    """This process's Spark session, configured like dbt's from the profile's server_side_parameters."""
+    global _session
+    if _session is None:
+        from pyspark.sql import SparkSession
+
+        builder = SparkSession.builder.appName("scorehouse").enableHiveSupport()
+        settings = {**profile_output(SparkTarget.name)["server_side_parameters"], **DBT_SPARK_SESSION_SETTINGS}
+        for key, value in settings.items():
+            builder = builder.config(key, str(value))
+        _session = builder.getOrCreate()
+        _session.sparkContext.setLogLevel("ERROR")
+    return _session
+
+
+def stop_spark() -> None:
+    """Stops the session and waits for its JVM to exit, which releases the Derby metastore."""
+    global _session
+    if _session is None:
+        return
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    _session.stop()
+    _session = None
+    if gateway is not None:
+        gateway.shutdown()
+        process = getattr(gateway, "proc", None)
+        if process is not None:
+            process.stdin.close()
+            process.wait(timeout=120)
+        SparkContext._gateway = None
+        SparkContext._jvm = None
+
+
+def run_in_child(environment: dict[str, str], function: Callable[..., Result], arguments: tuple) -> Result:
+    os.environ.update(environment)
+    try:
+        return function(*arguments)
+    finally:
+        stop_spark()
+
+
+class SparkTarget(WarehouseTarget):
+    name = "spark"
+    text_type = "string"
+
+    def dbt_environment(self) -> dict[str, str]:
+        return {**super().dbt_environment(), "SCOREHOUSE_SPARK_DIR": str(self.paths.spark.resolve())}
+
+    def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
+        self.paths.spark.mkdir(parents=True, exist_ok=True)
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as executor:
+            return executor.submit(run_in_child, self.dbt_environment(), function, arguments).result()
+
+    def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> dict[str, int]:
+        """DuckDB reads the files into a scratch file as for the duckdb target and writes each table as
+        Parquet, values as text as delivered; Spark then replaces raw.<entity> with it."""
+        spark = spark_session()
+        with tempfile.TemporaryDirectory(dir=self.paths.spark, prefix=".raw_load.") as scratch_folder:
+            scratch_path = Path(scratch_folder) / "scratch.duckdb"
+            row_counts = load_raw_tables(scratch_path, inputs, loaded_at)
+            spark.sql(f"create database if not exists {RAW_SCHEMA}")
+            with connect_duckdb(scratch_path) as scratch:
+                for entity_files in inputs:
+                    table = f"{RAW_SCHEMA}.{entity_files.entity.name}"
+                    parquet_path = Path(scratch_folder) / f"{entity_files.entity.name}.parquet"
+                    text_columns = ", ".join(
+                        f"cast({quote_identifier(name)} as varchar) as {quote_identifier(name)}"
+                        for name in entity_files.entity.column_names
+                    )
+                    scratch.execute(
+                        f"copy (select {text_columns}, _source_file, _source_row_number, "
+                        f"cast(_loaded_at as varchar) as _loaded_at from {RAW_SCHEMA}.{quote_identifier(entity_files.entity.name)}) "
+                        f"to {sql_string(str(parquet_path))} (format parquet)"
+                    )
+                    spark.sql(f"drop table if exists {table}")
+                    (
+                        spark.read.parquet(str(parquet_path))
+                        .selectExpr("*", "cast(_loaded_at as timestamp) as _loaded_at_timestamp")
+                        .drop("_loaded_at")
+                        .withColumnRenamed("_loaded_at_timestamp", "_loaded_at")
+                        .write.format("parquet")
+                        .saveAsTable(table)
+                    )
+        return row_counts
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in spark_session().sql(sql).collect()]
+
+    def read_published(self, table_name: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        frame = spark_session().table(f"{PUBLISHED_DATABASE}.{table_name}")
+        return frame.columns, [tuple(row) for row in frame.collect()]
+
+    @contextmanager
+    def gate_data_source(self, context: Any) -> Iterator[Callable[[str, str], tuple[Any, dict]]]:
+        spark = spark_session()
+        data_source = context.data_sources.add_spark(name="warehouse")
+
+        def add_batch(name: str, query: str) -> tuple[Any, dict]:
+            asset = data_source.add_dataframe_asset(name=name)
+            return asset.add_batch_definition_whole_dataframe("whole table"), {"dataframe": spark.sql(query)}
+
+        yield add_batch
+
+    def outputs_fingerprint(self) -> tuple[str, dict[str, int]]:
+        spark = spark_session()
+        parts, row_counts = [], {}
+        for table in PUBLISHED_TABLES:
+            count, digest = spark.sql(
+                f"select count(*), coalesce(sum(cast(hash(*) as bigint)), 0) from {table}"
+            ).collect()[0]
+            parts.append(f"{table}:{count}:{digest}")
+            row_counts[table] = count
+        return "|".join(parts), row_counts
+
+    def publish(self, run_id: str, published_at: datetime) -> Publication:
+        """Copies each BI table next to its published version, then swaps them by drop and rename. Spark's
+        catalog has no multi-table transaction: a reader during the swap may see some tables new and others
+        old, and a run killed within it leaves the rest to the next run."""
+        spark = spark_session()
+        fingerprint, row_counts = self.outputs_fingerprint()
+        spark.sql(f"create database if not exists {PUBLISHED_DATABASE}")
+        if spark.catalog.tableExists(PUBLICATION_TABLE):
+            if spark.table(PUBLICATION_TABLE).first()["fingerprint"] == fingerprint:
+                return Publication(PUBLISHED_DATABASE, False, fingerprint, row_counts)
+        copies = {
+            f"{PUBLISHED_DATABASE}.{table.split('.')[1]}": f"select * from {table}" for table in PUBLISHED_TABLES
+        }
+        copies[PUBLICATION_TABLE] = (
+            f"select {sql_string(fingerprint)} as fingerprint, {sql_string(run_id)} as run_id, "
+            f"cast({sql_string(published_at.isoformat(sep=' '))} as timestamp) as published_at"
+        )
+        for published_table, select in copies.items():
+            spark.sql(f"drop table if exists {published_table}__next")
+            spark.sql(f"create table {published_table}__next using parquet as {select}")
+        for published_table in copies:
+            spark.sql(f"drop table if exists {published_table}")
+            spark.sql(f"alter table {published_table}__next rename to {published_table}")
+        return Publication(PUBLISHED_DATABASE, True, fingerprint, row_counts)

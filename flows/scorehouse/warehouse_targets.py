@@ -1,0 +1,174 @@
+"""The warehouses a refresh can build in, one per dbt target (duckdb, postgres, spark), and what the Python
+steps do in each: load the raw files, run the quality gates' queries, publish the BI tables and read small
+results back.
+
+The models are the same on every target; only these steps and a few dispatched macros differ. Connection
+settings are read from the dbt profile, rendered with the environment, so dbt and Python never disagree.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import jinja2
+import yaml
+
+from scorehouse.contract import EntityFiles
+from scorehouse.dbt_runner import PROFILES_DIR
+
+TARGET_VARIABLE = "SCOREHOUSE_TARGET"
+DEFAULT_TARGET = "duckdb"
+# The BI tables, by their schema-qualified names in the working warehouse.
+PUBLISHED_TABLES = (
+    "marts.dim_customer_segments",
+    "marts.fct_customer_scores",
+    "marts.fct_customer_rfm_scores",
+    "marts.segment_summary",
+)
+Result = TypeVar("Result")
+
+
+@dataclass(frozen=True)
+class WarehousePaths:
+    """The local folder of one warehouse: the DuckDB files (duckdb target), Spark's metastore and tables
+    (spark target), and on every target the run log, Data Docs, refresh lock and dbt's artefacts."""
+
+    directory: Path
+
+    @property
+    def working(self) -> Path:
+        return self.directory / "scorehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.directory / "published.duckdb"
+
+    @property
+    def spark(self) -> Path:
+        return self.directory / "spark"
+
+    @property
+    def run_log(self) -> Path:
+        return self.directory / "run_log.duckdb"
+
+    @property
+    def data_docs(self) -> Path:
+        return self.directory / "data_docs"
+
+    @property
+    def lock(self) -> Path:
+        return self.directory / "refresh.lock"
+
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's artefacts and logs, per warehouse so refreshes of different warehouses never share them."""
+        return self.directory / "dbt_target"
+
+
+@dataclass(frozen=True)
+class Publication:
+    location: str  # where BI reads the tables: a file path, or a schema
+    is_new: bool  # False when the outputs equal what is already published, which is then left untouched
+    fingerprint: str
+    row_counts: dict[str, int]
+
+
+def env_var(name: str, default: str | None = None) -> str:
+    """dbt's env_var(): the variable's value, else the default, else an error naming the variable."""
+    value = os.environ.get(name, default)
+    if value is None:
+        raise KeyError(f"environment variable {name} is required by the dbt profile and not set")
+    return value
+
+
+def render(value: Any, environment: jinja2.Environment) -> Any:
+    if isinstance(value, dict):
+        return {key: render(item, environment) for key, item in value.items()}
+    if isinstance(value, str):
+        return environment.from_string(value).render()
+    return value
+
+
+def profile_output(target_name: str) -> dict[str, Any]:
+    """The settings of one output of profiles/profiles.yml, rendered as dbt renders them."""
+    environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    environment.globals["env_var"] = env_var
+    environment.filters["as_number"] = int
+    profile = yaml.safe_load((PROFILES_DIR / "profiles.yml").read_text())["scorehouse"]
+    outputs = profile["outputs"]
+    if target_name not in outputs:
+        raise ValueError(f"unknown target {target_name!r}; the profile has {', '.join(outputs)}")
+    return render(outputs[target_name], environment)
+
+
+class WarehouseTarget(ABC):
+    """One dbt target and the Python steps' way into it."""
+
+    name: ClassVar[str]
+    # the warehouse's type names in the quality gates' queries
+    text_type: ClassVar[str] = "varchar"
+    double_type: ClassVar[str] = "double"
+
+    def __init__(self, paths: WarehousePaths) -> None:
+        self.paths = paths
+
+    def dbt_environment(self) -> dict[str, str]:
+        """Environment for dbt child processes."""
+        return {TARGET_VARIABLE: self.name}
+
+    def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
+        """Runs one Python step that uses this warehouse; Spark runs it in a process of its own."""
+        return function(*arguments)
+
+    def try_cast(self, expression: str, sql_type: str) -> str:
+        """SQL reading `expression` as `sql_type`, null when it cannot be read."""
+        return f"try_cast({expression} as {sql_type})"
+
+    @abstractmethod
+    def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> dict[str, int]:
+        """Replaces raw.<entity> for every contract entity; returns the rows loaded per entity."""
+
+    @abstractmethod
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """The rows of a small query on the working warehouse (counts, summaries)."""
+
+    @abstractmethod
+    def read_published(self, table_name: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of one published table (`dim_customer_segments`, ...) as BI reads it."""
+
+    @abstractmethod
+    def gate_data_source(self, context: Any) -> AbstractContextManager[Callable[[str, str], tuple[Any, dict]]]:
+        """Adds the warehouse to a GX context; yields `add_batch(name, query)`, which returns a GX batch
+        definition of the query's rows and the batch parameters to validate it with."""
+
+    @abstractmethod
+    def publish(self, run_id: str, published_at: datetime) -> Publication:
+        """Makes the audited BI tables what BI reads, all at once, unless they equal what it reads now."""
+
+
+def target_named(name: str, paths: WarehousePaths) -> WarehouseTarget:
+    # imported here: each module imports its warehouse's client library
+    if name == "duckdb":
+        from scorehouse.duckdb_target import DuckDBTarget
+
+        return DuckDBTarget(paths)
+    if name == "postgres":
+        from scorehouse.postgres_target import PostgresTarget
+
+        return PostgresTarget(paths)
+    if name == "spark":
+        from scorehouse.spark_target import SparkTarget
+
+        return SparkTarget(paths)
+    raise ValueError(f"unknown target {name!r}; choose duckdb, postgres or spark")
+
+
+def configured_target_name() -> str:
+    return os.environ.get(TARGET_VARIABLE, DEFAULT_TARGET)
