@@ -17,7 +17,9 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/scorehouse demo
 
+# the Spark target needs Java; tests start their own PostgreSQL server (scripts/postgres-server)
 test: setup
+	scripts/ensure-java
 	$(BIN)/pytest
 
 # Regenerate the pinned set after changing dependency ranges in pyproject.toml.
@@ -30,4 +32,5 @@ lock:
 	rm -rf $(VENV)-lock
 
 clean:
-	rm -rf $(VENV) target logs warehouse data .prefect
+	scripts/postgres-server stop
+	rm -rf $(VENV) target logs warehouse data .prefect .spark

@@ -1,0 +1,191 @@
+"""The same refresh on DuckDB, PostgreSQL and Spark, on the same generated data, gives the same scores and
+segments, customer by customer; PostgreSQL's BI role reads what is published and nothing else.
+
+The PostgreSQL server is the project's own throwaway one (scripts/postgres-server); Spark is a local
+session (pyspark), as the profile's spark target describes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+from psycopg2 import errors
+
+from scorehouse import demo_data
+from scorehouse.dbt_runner import PROJECT_DIR
+from scorehouse.scoring_flow import GateFailed, RefreshResult, refresh_scores
+from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+TARGETS = ("duckdb", "postgres", "spark")
+END_DATE = date(2025, 12, 31)
+NOW = datetime(2026, 1, 1, 6, 0, 0)
+# the generator's defective order rows go to quarantine instead of stopping the run
+VARS = {"as_of_date": END_DATE.isoformat(), "raw_row_defect_tolerance": 0.01}
+COMPOSITE_TOLERANCE = 1e-9
+POSTGRES_SERVER = PROJECT_DIR / "scripts" / "postgres-server"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[None]:
+    """Starts the project's PostgreSQL server and points the postgres target at it."""
+    subprocess.run([str(POSTGRES_SERVER), "start"], check=True)
+    settings = subprocess.run([str(POSTGRES_SERVER), "env"], check=True, capture_output=True, text=True).stdout
+    previous = dict(os.environ)
+    for line in settings.splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        os.environ[name] = value
+    yield
+    os.environ.clear()
+    os.environ.update(previous)
+
+
+@pytest.fixture(scope="module")
+def shared_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("targets") / "data"
+    demo_data.generate(data_dir, customers=1_500, seed=11, end_date=END_DATE, file_format="csv", with_defects=True)
+    return data_dir
+
+
+def reset_postgres() -> None:
+    """Drops what earlier sessions left in the test database, so every session starts from nothing."""
+    with psycopg2.connect(
+        host=os.environ["SCOREHOUSE_POSTGRES_HOST"], port=os.environ["SCOREHOUSE_POSTGRES_PORT"],
+        user=os.environ["SCOREHOUSE_POSTGRES_USER"], password=os.environ["SCOREHOUSE_POSTGRES_PASSWORD"],
+        dbname=os.environ["SCOREHOUSE_POSTGRES_DATABASE"],
+    ) as connection, connection.cursor() as cursor:
+        for schema in ("raw", "staging", "intermediate", "marts", "reference", "published", "scorehouse"):
+            cursor.execute(f"drop schema if exists {schema} cascade")
+
+
+@pytest.fixture(scope="module")
+def runs(postgres_server: None, shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, RefreshResult]:
+    reset_postgres()
+    return {
+        target_name: refresh_scores(
+            data_dir=shared_data,
+            warehouse_dir=tmp_path_factory.mktemp(target_name),
+            dbt_vars=VARS,
+            now=NOW,
+            target_name=target_name,
+        )
+        for target_name in TARGETS
+    }
+
+
+def target_of(run: RefreshResult) -> WarehouseTarget:
+    return target_named(run.target_name, run.paths)
+
+
+def published_rows(run: RefreshResult, table_name: str) -> dict[str, dict[str, Any]]:
+    """A published table's rows by customer_id."""
+    target = target_of(run)
+    columns, rows = target.call(target.read_published, table_name)
+    return {row[columns.index("customer_id")]: dict(zip(columns, row)) for row in rows}
+
+
+def test_every_target_stages_and_quarantines_the_same_rows(runs: dict[str, RefreshResult]) -> None:
+    duckdb_run = runs["duckdb"]
+    assert sum(duckdb_run.quarantined_row_counts.values()) > 0, "the defective rows were not quarantined"
+    for target_name in ("postgres", "spark"):
+        assert runs[target_name].raw_row_counts == duckdb_run.raw_row_counts
+        assert runs[target_name].staged_row_counts == duckdb_run.staged_row_counts
+        assert runs[target_name].quarantined_row_counts == duckdb_run.quarantined_row_counts
+
+
+@pytest.mark.parametrize("target_name", ["postgres", "spark"])
+def test_every_customer_gets_the_same_scores_and_segment(runs: dict[str, RefreshResult], target_name: str) -> None:
+    expected = published_rows(runs["duckdb"], "dim_customer_segments")
+    actual = published_rows(runs[target_name], "dim_customer_segments")
+    assert len(expected) == 1_500
+    assert actual.keys() == expected.keys()
+    exact_columns = ("segment_name", "recency_score", "frequency_score", "monetary_score", "is_vip", "is_churn_risk")
+    differences = [
+        (customer_id, column, expected[customer_id][column], actual[customer_id][column])
+        for customer_id in expected
+        for column in exact_columns
+        if expected[customer_id][column] != actual[customer_id][column]
+    ]
+    assert differences == []
+    composite_gaps = [
+        abs(expected[customer_id]["composite_score"] - actual[customer_id]["composite_score"])
+        for customer_id in expected
+        if expected[customer_id]["composite_score"] is not None
+    ]
+    assert len(composite_gaps) > 1_000
+    assert max(composite_gaps) <= COMPOSITE_TOLERANCE
+    assert all(
+        (expected[customer_id]["composite_score"] is None) == (actual[customer_id]["composite_score"] is None)
+        for customer_id in expected
+    )
+
+
+@pytest.mark.parametrize("target_name", ["postgres", "spark"])
+def test_every_customer_has_the_same_rfm_inputs(runs: dict[str, RefreshResult], target_name: str) -> None:
+    expected = published_rows(runs["duckdb"], "fct_customer_rfm_scores")
+    actual = published_rows(runs[target_name], "fct_customer_rfm_scores")
+    assert actual.keys() == expected.keys()
+    for customer_id, row in expected.items():
+        other = actual[customer_id]
+        assert (other["recency_days"], other["frequency"]) == (row["recency_days"], row["frequency"]), customer_id
+        assert Decimal(other["monetary"]) == Decimal(row["monetary"]), customer_id
+
+
+def test_segment_summaries_agree(runs: dict[str, RefreshResult]) -> None:
+    expected = {row["segment_name"]: row for row in runs["duckdb"].segment_summary}
+    assert sum(row["customer_count"] for row in expected.values()) == 1_500
+    for target_name in ("postgres", "spark"):
+        actual = {row["segment_name"]: row for row in runs[target_name].segment_summary}
+        assert actual.keys() == expected.keys()
+        for segment_name, row in expected.items():
+            assert actual[segment_name]["customer_count"] == row["customer_count"]
+            assert Decimal(actual[segment_name]["window_revenue"]) == Decimal(row["window_revenue"])
+
+
+def bi_connection() -> psycopg2.extensions.connection:
+    return psycopg2.connect(
+        host=os.environ["SCOREHOUSE_POSTGRES_HOST"], port=os.environ["SCOREHOUSE_POSTGRES_PORT"],
+        user=os.environ["SCOREHOUSE_BI_ROLE"], password=os.environ.get("SCOREHOUSE_BI_PASSWORD", "scorehouse_bi"),
+        dbname=os.environ["SCOREHOUSE_POSTGRES_DATABASE"],
+    )
+
+
+def test_postgres_bi_role_reads_published_tables_only(runs: dict[str, RefreshResult]) -> None:
+    with bi_connection() as connection, connection.cursor() as cursor:
+        cursor.execute("select count(*) from published.dim_customer_segments")
+        assert cursor.fetchone()[0] == 1_500
+        cursor.execute("select count(*) from published.segment_summary")
+        assert cursor.fetchone()[0] > 0
+    forbidden = [
+        ("insert into published.segment_summary (segment_name) values ('mine')", errors.InsufficientPrivilege),
+        ("delete from published.dim_customer_segments", errors.InsufficientPrivilege),
+        ("create table published.scratch (one integer)", errors.InsufficientPrivilege),
+        ("select email from raw.customers", errors.InsufficientPrivilege),
+        ("select * from staging.stg_shop__customers", errors.InsufficientPrivilege),
+    ]
+    for statement, error in forbidden:
+        with bi_connection() as connection, connection.cursor() as cursor, pytest.raises(error):
+            cursor.execute(statement)
+
+
+def test_postgres_failed_refresh_keeps_the_published_schema(
+    runs: dict[str, RefreshResult], shared_data: Path, tmp_path: Path
+) -> None:
+    target = target_named("postgres", WarehousePaths(tmp_path / "warehouse"))
+    before = target.query("select fingerprint, run_id from published.scorehouse_publication")
+    with pytest.raises(GateFailed, match="raw quality gate failed"):
+        # with no tolerance, the generator's defective order rows stop the run at the raw gate
+        refresh_scores(
+            data_dir=shared_data, warehouse_dir=tmp_path / "warehouse",
+            dbt_vars={**VARS, "raw_row_defect_tolerance": 0}, now=NOW, target_name="postgres",
+        )
+    assert target.query("select fingerprint, run_id from published.scorehouse_publication") == before
