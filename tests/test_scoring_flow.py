@@ -4,7 +4,6 @@ computed by hand, against the defects the generator injected, and against broken
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
