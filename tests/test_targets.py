@@ -56,20 +56,16 @@ def shared_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data_dir
 
 
-def reset_postgres() -> None:
+def reset_postgres(paths: WarehousePaths) -> None:
     """Drops what earlier sessions left in the test database, so every session starts from nothing."""
-    with psycopg2.connect(
-        host=os.environ["SCOREHOUSE_POSTGRES_HOST"], port=os.environ["SCOREHOUSE_POSTGRES_PORT"],
-        user=os.environ["SCOREHOUSE_POSTGRES_USER"], password=os.environ["SCOREHOUSE_POSTGRES_PASSWORD"],
-        dbname=os.environ["SCOREHOUSE_POSTGRES_DATABASE"],
-    ) as connection, connection.cursor() as cursor:
+    with target_named("postgres", paths).connect() as connection, connection.cursor() as cursor:
         for schema in ("raw", "staging", "intermediate", "marts", "reference", "published", "scorehouse"):
             cursor.execute(f"drop schema if exists {schema} cascade")
 
 
 @pytest.fixture(scope="module")
 def runs(postgres_server: None, shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, RefreshResult]:
-    reset_postgres()
+    reset_postgres(WarehousePaths(tmp_path_factory.mktemp("postgres_reset")))
     return {
         target_name: refresh_scores(
             data_dir=shared_data,

@@ -13,10 +13,10 @@ import yaml
 
 from scorehouse import demo_data
 from scorehouse.dbt_runner import PROJECT_DIR
+from scorehouse.warehouse_targets import TARGET_NAMES, configured_target_name
 
 DEMO_DATA_DIR = PROJECT_DIR / "data" / "demo"
 DEMO_CUSTOMERS = 100_000
-TARGETS = ("duckdb", "postgres", "spark")
 
 
 def quiet_prefect_environment() -> None:
@@ -38,7 +38,7 @@ def parse_var(text: str) -> tuple[str, Any]:
 
 def add_scoring_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--target", choices=TARGETS, default=os.environ.get("SCOREHOUSE_TARGET", "duckdb"),
+        "--target", choices=TARGET_NAMES, default=configured_target_name(),
         help="warehouse to build in, a dbt target of profiles/profiles.yml (default: $SCOREHOUSE_TARGET, else duckdb)",
     )
     parser.add_argument(

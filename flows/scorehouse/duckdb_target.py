@@ -15,7 +15,7 @@ from scorehouse.contract import EntityFiles
 from scorehouse.loading import load_raw_tables
 from scorehouse.publishing import publish
 from scorehouse.warehouse_connection import connect
-from scorehouse.warehouse_targets import Publication, WarehouseTarget
+from scorehouse.warehouse_targets import Publication, WarehouseTarget, query_asset_batches
 
 
 class StatementCursorConnection(duckdb_engine.ConnectionWrapper):
@@ -78,13 +78,8 @@ class DuckDBTarget(WarehouseTarget):
             connection_string=f"duckdb:///{self.paths.working}?access_mode=read_only",
             kwargs={"creator": create_connection},
         )
-
-        def add_batch(name: str, query: str) -> tuple[Any, dict]:
-            asset = data_source.add_query_asset(name=name, query=query)
-            return asset.add_batch_definition_whole_table("whole table"), {}
-
         try:
-            yield add_batch
+            yield query_asset_batches(data_source)
         finally:
             for connection in opened:
                 connection.close()

@@ -8,6 +8,9 @@ load time. A load replaces the raw tables as a whole, so loading the same files 
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -74,3 +77,34 @@ def load_raw_tables(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: 
             row_counts[entity_files.entity.name] = connection.execute(f"select count(*) from {table}").fetchone()[0]
         connection.execute("commit")
     return row_counts
+
+
+@contextmanager
+def raw_table_exports(
+    inputs: list[EntityFiles], loaded_at: datetime, folder: Path, file_format: str
+) -> Iterator[tuple[dict[str, int], dict[str, Path]]]:
+    """For warehouses that bulk-load files: loads the inputs as `load_raw_tables` does into a scratch DuckDB
+    file in a temporary folder under `folder`, and writes each raw table there as one `file_format` (csv or
+    parquet) file: contract values as text, the load time as ISO text (a zone-free Parquet timestamp reads
+    differently from one engine to the next), file and row number as they are. Yields the rows loaded per
+    entity and each entity's file; the folder is removed on exit."""
+    copy_options = {"csv": "format csv, header true", "parquet": "format parquet"}[file_format]
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".raw_load.") as scratch_folder:
+        scratch_path = Path(scratch_folder) / "scratch.duckdb"
+        row_counts = load_raw_tables(scratch_path, inputs, loaded_at)
+        exported: dict[str, Path] = {}
+        with connect(scratch_path) as scratch:
+            for entity_files in inputs:
+                name = entity_files.entity.name
+                text_columns = [
+                    f"cast({quote_identifier(column)} as varchar) as {quote_identifier(column)}"
+                    for column in entity_files.entity.column_names
+                ]
+                exported[name] = Path(scratch_folder) / f"{name}.{file_format}"
+                scratch.execute(
+                    f"copy (select {', '.join(text_columns)}, _source_file, _source_row_number, "
+                    f"cast(_loaded_at as varchar) as _loaded_at from {RAW_SCHEMA}.{quote_identifier(name)}) "
+                    f"to {sql_string(str(exported[name]))} ({copy_options})"
+                )
+        yield row_counts, exported

@@ -17,21 +17,19 @@ import duckdb
 
 from scorehouse.contract import sql_string
 from scorehouse.warehouse_connection import connect
-from scorehouse.warehouse_targets import PUBLISHED_TABLES, Publication
+from scorehouse.warehouse_targets import PUBLISHED_TABLES, Publication, tables_fingerprint
 
 PUBLICATION_TABLE = "main.scorehouse_publication"
 
 
 def outputs_fingerprint(connection: duckdb.DuckDBPyConnection, database: str) -> tuple[str, dict[str, int]]:
     """Order-independent digest of the published tables' contents in `database`, and their row counts."""
-    parts, row_counts = [], {}
-    for table in PUBLISHED_TABLES:
-        count, digest = connection.execute(
+    return tables_fingerprint(
+        PUBLISHED_TABLES,
+        lambda table: connection.execute(
             f"select count(*), coalesce(sum(hash(t)), 0) from {database}.{table} as t"
-        ).fetchone()
-        parts.append(f"{table}:{count}:{digest}")
-        row_counts[table] = count
-    return "|".join(parts), row_counts
+        ).fetchone(),
+    )
 
 
 def published_fingerprint(published_path: Path) -> str | None:

@@ -9,24 +9,22 @@ returns (`SparkTarget.call`), leaving the metastore free for the next dbt comman
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from multiprocessing import get_context
-from pathlib import Path
 from typing import Any
 
-from scorehouse.contract import EntityFiles, quote_identifier, sql_string
-from scorehouse.loading import RAW_SCHEMA, load_raw_tables
-from scorehouse.warehouse_connection import connect as connect_duckdb
+from scorehouse.contract import EntityFiles, sql_string
+from scorehouse.loading import RAW_SCHEMA, raw_table_exports
 from scorehouse.warehouse_targets import (
     PUBLISHED_TABLES,
     Publication,
     Result,
     WarehouseTarget,
     profile_output,
+    tables_fingerprint,
 )
 
 PUBLISHED_DATABASE = "published"
@@ -93,35 +91,17 @@ class SparkTarget(WarehouseTarget):
             return executor.submit(run_in_child, self.dbt_environment(), function, arguments).result()
 
     def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> dict[str, int]:
-        """DuckDB reads the files into a scratch file as for the duckdb target and writes each table as
-        Parquet, values as text as delivered; Spark then replaces raw.<entity> with it."""
+        """DuckDB reads the files as for the duckdb target and writes each table as Parquet, values as text
+        as delivered; Spark then replaces raw.<entity> with it."""
         spark = spark_session()
-        with tempfile.TemporaryDirectory(dir=self.paths.spark, prefix=".raw_load.") as scratch_folder:
-            scratch_path = Path(scratch_folder) / "scratch.duckdb"
-            row_counts = load_raw_tables(scratch_path, inputs, loaded_at)
+        with raw_table_exports(inputs, loaded_at, self.paths.spark, "parquet") as (row_counts, parquet_files):
             spark.sql(f"create database if not exists {RAW_SCHEMA}")
-            with connect_duckdb(scratch_path) as scratch:
-                for entity_files in inputs:
-                    table = f"{RAW_SCHEMA}.{entity_files.entity.name}"
-                    parquet_path = Path(scratch_folder) / f"{entity_files.entity.name}.parquet"
-                    text_columns = ", ".join(
-                        f"cast({quote_identifier(name)} as varchar) as {quote_identifier(name)}"
-                        for name in entity_files.entity.column_names
-                    )
-                    scratch.execute(
-                        f"copy (select {text_columns}, _source_file, _source_row_number, "
-                        f"cast(_loaded_at as varchar) as _loaded_at from {RAW_SCHEMA}.{quote_identifier(entity_files.entity.name)}) "
-                        f"to {sql_string(str(parquet_path))} (format parquet)"
-                    )
-                    spark.sql(f"drop table if exists {table}")
-                    (
-                        spark.read.parquet(str(parquet_path))
-                        .selectExpr("*", "cast(_loaded_at as timestamp) as _loaded_at_timestamp")
-                        .drop("_loaded_at")
-                        .withColumnRenamed("_loaded_at_timestamp", "_loaded_at")
-                        .write.format("parquet")
-                        .saveAsTable(table)
-                    )
+            for entity_files in inputs:
+                table = f"{RAW_SCHEMA}.{entity_files.entity.name}"
+                rows = spark.read.parquet(str(parquet_files[entity_files.entity.name]))
+                spark.sql(f"drop table if exists {table}")
+                typed_rows = rows.withColumn("_loaded_at", rows["_loaded_at"].cast("timestamp"))
+                typed_rows.write.format("parquet").saveAsTable(table)
         return row_counts
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
@@ -142,23 +122,17 @@ class SparkTarget(WarehouseTarget):
 
         yield add_batch
 
-    def outputs_fingerprint(self) -> tuple[str, dict[str, int]]:
-        spark = spark_session()
-        parts, row_counts = [], {}
-        for table in PUBLISHED_TABLES:
-            count, digest = spark.sql(
-                f"select count(*), coalesce(sum(cast(hash(*) as bigint)), 0) from {table}"
-            ).collect()[0]
-            parts.append(f"{table}:{count}:{digest}")
-            row_counts[table] = count
-        return "|".join(parts), row_counts
-
     def publish(self, run_id: str, published_at: datetime) -> Publication:
         """Copies each BI table next to its published version, then swaps them by drop and rename. Spark's
         catalog has no multi-table transaction: a reader during the swap may see some tables new and others
         old, and a run killed within it leaves the rest to the next run."""
         spark = spark_session()
-        fingerprint, row_counts = self.outputs_fingerprint()
+        fingerprint, row_counts = tables_fingerprint(
+            PUBLISHED_TABLES,
+            lambda table: spark.sql(
+                f"select count(*), coalesce(sum(cast(hash(*) as bigint)), 0) from {table}"
+            ).collect()[0],
+        )
         spark.sql(f"create database if not exists {PUBLISHED_DATABASE}")
         if spark.catalog.tableExists(PUBLICATION_TABLE):
             if spark.table(PUBLICATION_TABLE).first()["fingerprint"] == fingerprint:

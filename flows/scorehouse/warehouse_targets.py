@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +24,7 @@ from scorehouse.contract import EntityFiles
 from scorehouse.dbt_runner import PROFILES_DIR
 
 TARGET_VARIABLE = "SCOREHOUSE_TARGET"
+TARGET_NAMES = ("duckdb", "postgres", "spark")
 DEFAULT_TARGET = "duckdb"
 # The BI tables, by their schema-qualified names in the working warehouse.
 PUBLISHED_TABLES = (
@@ -153,6 +154,29 @@ class WarehouseTarget(ABC):
         """Makes the audited BI tables what BI reads, all at once, unless they equal what it reads now."""
 
 
+def tables_fingerprint(
+    tables: Iterable[str], count_and_digest: Callable[[str], tuple[int, int]]
+) -> tuple[str, dict[str, int]]:
+    """Order-independent digest of the tables' contents, and their row counts. `count_and_digest(table)`
+    is the warehouse's row count and sum of row hashes of one table."""
+    parts, row_counts = [], {}
+    for table in tables:
+        count, digest = count_and_digest(table)
+        parts.append(f"{table}:{count}:{digest}")
+        row_counts[table] = count
+    return "|".join(parts), row_counts
+
+
+def query_asset_batches(data_source: Any) -> Callable[[str, str], tuple[Any, dict]]:
+    """`add_batch` of a GX SQL data source: each query a query asset, validated whole, with no parameters."""
+
+    def add_batch(name: str, query: str) -> tuple[Any, dict]:
+        asset = data_source.add_query_asset(name=name, query=query)
+        return asset.add_batch_definition_whole_table("whole table"), {}
+
+    return add_batch
+
+
 def target_named(name: str, paths: WarehousePaths) -> WarehouseTarget:
     # imported here: each module imports its warehouse's client library
     if name == "duckdb":
@@ -167,7 +191,7 @@ def target_named(name: str, paths: WarehousePaths) -> WarehouseTarget:
         from scorehouse.spark_target import SparkTarget
 
         return SparkTarget(paths)
-    raise ValueError(f"unknown target {name!r}; choose duckdb, postgres or spark")
+    raise ValueError(f"unknown target {name!r}; choose one of {', '.join(TARGET_NAMES)}")
 
 
 def configured_target_name() -> str:
