@@ -1,7 +1,7 @@
 """The refresh job as one Prefect flow: check the input contract and the settings, load the raw files, gate
-them with Great Expectations, `dbt build` (models and their tests together), gate the outputs, publish the
-BI tables all at once, and record the run. All customer-level work happens in the warehouse, on any of the
-dbt targets (scorehouse.warehouse_targets).
+them with Great Expectations, `dbt build` (models and their tests together), gate the outputs, record the
+score history, publish the BI tables all at once, and record the run. All customer-level work happens in
+the warehouse, on any of the dbt targets (scorehouse.warehouse_targets).
 
 A warehouse directory holds the run log, the Data Docs of the last run, the lock that keeps two refreshes
 of it from overlapping and, for the duckdb and spark targets, the warehouse itself.
@@ -46,6 +46,8 @@ STAGED_TABLES = {
     "events": "staging.stg_shop__events",
     "nps_responses": "staging.stg_shop__nps_responses",
 }
+# Built only after the outputs gate, with everything downstream of it (dbt's `model+` selection).
+HISTORY_MODEL = "fct_customer_score_history"
 TRANSIENT_RETRIES = 2
 TRANSIENT_RETRY_DELAY_SECONDS = 5
 
@@ -210,9 +212,22 @@ def outputs_gate(target: WarehouseTarget, settings: GateSettings) -> None:
 
 @task(**WAREHOUSE_TASK_OPTIONS)
 def build_models(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None) -> None:
-    """`dbt build`: seeds, models, unit tests and data tests in DAG order, so nothing downstream of a failing
-    test is built."""
-    run_dbt(["build"], target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target)
+    """`dbt build` of everything but the score history: seeds, models, unit tests and data tests in DAG
+    order, so nothing downstream of a failing test is built."""
+    run_dbt(
+        ["build", "--exclude", f"{HISTORY_MODEL}+"],
+        target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target,
+    )
+
+
+@task(**WAREHOUSE_TASK_OPTIONS)
+def record_history(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None) -> None:
+    """`dbt build` of the score history and the marts built on it, once the outputs gate has passed, so the
+    history only ever records scores that are about to be published."""
+    run_dbt(
+        ["build", "--select", f"{HISTORY_MODEL}+"],
+        target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target,
+    )
 
 
 @task(**WAREHOUSE_TASK_OPTIONS)
@@ -273,6 +288,7 @@ def refresh_scores(
             raw_gate(target, now, settings)
             build_models(target, dbt_vars)
             outputs_gate(target, settings)
+            record_history(target, dbt_vars)
             publication = publish_outputs(target, run_id, now)
             staged, quarantined, summary = read_results(target)
         except Exception as error:
