@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from scorehouse.contract import ContractError, check_data_dir
-from scorehouse.loading import load_raw_tables
+from scorehouse.loading import RawLoad, load_raw_tables
 
 LOADED_AT = datetime(2026, 1, 1, 12, 0, 0)
 CUSTOMERS_CSV = "customer_id,created_at,country\nA,2025-01-01 10:00:00,US\nB,2025-02-01 10:00:00,GB\n"
@@ -72,10 +72,14 @@ def test_loading_keeps_values_lineage_and_absent_inputs(tmp_path: Path) -> None:
     )
     warehouse = tmp_path / "warehouse.duckdb"
 
-    counts = load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT)
-    assert counts == {"customers": 2, "orders": 3, "order_items": 0, "events": 0, "nps_responses": 0}
-    # a second load of the same files replaces, never duplicates
-    assert load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT) == counts
+    first_load = load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT)
+    assert first_load == RawLoad(
+        {"customers": 2, "orders": 3, "order_items": 0, "events": 0, "nps_responses": 0}, is_append_only=False
+    )
+    # a second load of the same files keeps the rows, never duplicates them
+    assert load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT) == RawLoad(
+        first_load.row_counts, is_append_only=True
+    )
 
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         orders = connection.execute(
@@ -91,3 +95,42 @@ def test_loading_keeps_values_lineage_and_absent_inputs(tmp_path: Path) -> None:
     assert customers_columns[:7] == [
         "customer_id", "created_at", "email", "country", "birth_year", "gender", "acquisition_channel",
     ]
+
+
+def raw_order_loads(warehouse: Path) -> list[tuple[str, datetime]]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.execute("select order_id, _loaded_at from raw.orders order by order_id").fetchall()
+
+
+def test_new_files_are_appended_and_any_other_change_reloads_everything(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    write_minimal_inputs(data_dir)
+    (data_dir / "orders.csv").unlink()
+    (data_dir / "orders").mkdir()
+    (data_dir / "orders" / "part-1.csv").write_text(ORDERS_CSV)
+    warehouse = tmp_path / "warehouse.duckdb"
+    load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT)
+
+    # a new file: its rows are appended with the new load time, the others keep theirs
+    later, latest = LOADED_AT + timedelta(days=1), LOADED_AT + timedelta(days=2)
+    (data_dir / "orders" / "part-2.csv").write_text(
+        "order_id,customer_id,ordered_at,status,amount\nO3,A,2025-04-01 10:00:00,refunded,5\n"
+    )
+    assert load_raw_tables(warehouse, check_data_dir(data_dir), later).is_append_only
+    assert raw_order_loads(warehouse) == [("O1", LOADED_AT), ("O2", LOADED_AT), ("O3", later)]
+
+    # a new file stamped no later than the rows already loaded could not be told apart from them
+    (data_dir / "orders" / "part-3.csv").write_text(
+        "order_id,customer_id,ordered_at,status,amount\nO4,A,2025-04-02 10:00:00,completed,7\n"
+    )
+    assert not load_raw_tables(warehouse, check_data_dir(data_dir), later).is_append_only
+    assert raw_order_loads(warehouse) == [("O1", later), ("O2", later), ("O3", later), ("O4", later)]
+
+    # a changed file, and a removed one, replace every raw table
+    (data_dir / "orders" / "part-1.csv").write_text(ORDERS_CSV.replace("10.50", "11.50"))
+    (data_dir / "orders" / "part-2.csv").unlink()
+    reload = load_raw_tables(warehouse, check_data_dir(data_dir), latest)
+    assert reload == RawLoad(
+        {"customers": 2, "orders": 3, "order_items": 0, "events": 0, "nps_responses": 0}, is_append_only=False
+    )
+    assert raw_order_loads(warehouse) == [("O1", latest), ("O2", latest), ("O4", latest)]

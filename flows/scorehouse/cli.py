@@ -78,7 +78,7 @@ def print_report(result: Any) -> None:
         )
 
 
-def score(data_dir: Path, args: argparse.Namespace) -> int:
+def score(data_dir: Path, args: argparse.Namespace, full_refresh: bool = False) -> int:
     quiet_prefect_environment()
     from scorehouse.contract import ContractError
     from scorehouse.dbt_runner import DbtFailed
@@ -92,6 +92,7 @@ def score(data_dir: Path, args: argparse.Namespace) -> int:
             warehouse_dir=(args.warehouse_dir or DEFAULT_WAREHOUSE_DIR).resolve(),
             dbt_vars=dbt_var_overrides(args),
             target_name=args.target,
+            full_refresh=full_refresh,
         )
     except (ContractError, DbtFailed, GateFailed, InvalidSetting, RefreshAlreadyRunning) as error:
         print(f"scorehouse: {error}", file=sys.stderr)
@@ -130,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser = commands.add_parser("run", help="score the CSV/Parquet files of a data directory")
     run_parser.add_argument("--data-dir", type=Path, required=True, help="folder holding customers, orders, ...")
     add_scoring_arguments(run_parser)
+    run_parser.add_argument(
+        "--full-refresh", action="store_true",
+        help="rebuild every model from all raw rows, after editing a model or the order_statuses seed "
+        "(otherwise new files are built incrementally)",
+    )
 
     demo_parser = commands.add_parser("demo", help="generate demo data into data/demo and score it")
     demo_parser.add_argument("--customers", type=int, default=DEMO_CUSTOMERS, help="demo customers to generate")
@@ -166,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         return score(DEMO_DATA_DIR, args)
     if args.command == "serve":
         return serve_on_schedule(args)
-    return score(args.data_dir, args)
+    return score(args.data_dir, args, full_refresh=args.full_refresh)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import duckdb
 import duckdb_engine
 
 from scorehouse.contract import EntityFiles
-from scorehouse.loading import load_raw_tables
+from scorehouse.loading import RawLoad, load_raw_tables
 from scorehouse.publishing import publish
 from scorehouse.warehouse_connection import connect
 from scorehouse.warehouse_targets import Publication, WarehouseTarget, query_asset_batches
@@ -45,7 +45,7 @@ class DuckDBTarget(WarehouseTarget):
     def dbt_environment(self) -> dict[str, str]:
         return {**super().dbt_environment(), "SCOREHOUSE_DUCKDB_PATH": str(self.paths.working)}
 
-    def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> dict[str, int]:
+    def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
         return load_raw_tables(self.paths.working, inputs, loaded_at)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:

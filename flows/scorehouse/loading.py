@@ -3,7 +3,13 @@
 DuckDB reads the files and writes the tables in one transaction; Python only issues the statements.
 Values are kept as written (CSV as text, Parquet in its own types) so that staging, not the loader,
 decides what is readable. Every row carries its source file, its 1-based row number in that file and the
-load time. A load replaces the raw tables as a whole, so loading the same files twice gives the same rows.
+load time.
+
+A manifest (`raw._loaded_files`) remembers each loaded file's size and modification time. When files were
+only added since the last load, the load appends their rows and keeps every other row as it was, load time
+included, so dbt may build incrementally from the new rows. When a loaded file changed or went away, or the
+clock went back, the raw tables are replaced as a whole. Either way, loading the same files twice gives
+the same rows.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +27,26 @@ from scorehouse.contract import EntityFiles, quote_identifier, scan_source, sql_
 from scorehouse.warehouse_connection import connect
 
 RAW_SCHEMA = "raw"
+MANIFEST_TABLE = f"{RAW_SCHEMA}._loaded_files"
+
+
+@dataclass(frozen=True)
+class RawLoad:
+    row_counts: dict[str, int]  # raw rows per entity after the load
+    is_append_only: bool  # rows already loaded were all kept as they were: dbt may build incrementally
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    entity: str
+    path: str
+    size_bytes: int
+    modified_ns: int
+
+    @classmethod
+    def of(cls, entity: str, path: Path) -> LoadedFile:
+        status = path.stat()
+        return cls(entity, str(path), status.st_size, status.st_mtime_ns)
 
 
 def file_rows_select(connection: duckdb.DuckDBPyConnection, entity_files: EntityFiles, path: Path, loaded_at: datetime) -> str:
@@ -54,29 +81,75 @@ def empty_table_select(entity_files: EntityFiles) -> str:
     )
 
 
-def load_raw_tables(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: datetime) -> dict[str, int]:
-    """Replaces raw.<entity> for every contract entity in one transaction; returns rows loaded per entity.
+def previous_load(connection: duckdb.DuckDBPyConnection) -> tuple[set[LoadedFile], datetime | None]:
+    """The files the manifest lists and when the newest of them was loaded (none before a first load)."""
+    if not connection.execute(
+        "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
+        [RAW_SCHEMA, MANIFEST_TABLE.split(".")[1]],
+    ).fetchall():
+        return set(), None
+    rows = connection.execute(f"select entity, path, size_bytes, modified_ns, loaded_at from {MANIFEST_TABLE}").fetchall()
+    return {LoadedFile(*row[:4]) for row in rows}, max((row[4] for row in rows), default=None)
+
+
+def load_raw_tables(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
+    """Appends the files added since the last load to raw.<entity>, or replaces every raw table when a loaded
+    file changed or went away, in one transaction; returns the rows per entity and which of the two it did.
 
     `loaded_at` is a naive UTC timestamp; staging quarantines rows dated after it as 'in the future'.
     """
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    row_counts: dict[str, int] = {}
+    delivered = {
+        LoadedFile.of(entity_files.entity.name, path): entity_files
+        for entity_files in inputs
+        for path in entity_files.paths
+    }
     with connect(warehouse_path) as connection:
         connection.execute("begin transaction")
         connection.execute(f"create schema if not exists {RAW_SCHEMA}")
-        for entity_files in inputs:
-            table = f"{RAW_SCHEMA}.{quote_identifier(entity_files.entity.name)}"
-            if not entity_files.paths:
-                connection.execute(f"create or replace table {table} as {empty_table_select(entity_files)}")
-            for index, path in enumerate(entity_files.paths):
-                select = file_rows_select(connection, entity_files, path, loaded_at)
-                if index == 0:
-                    connection.execute(f"create or replace table {table} as {select}")
-                else:
-                    connection.execute(f"insert into {table} by name {select}")
-            row_counts[entity_files.entity.name] = connection.execute(f"select count(*) from {table}").fetchone()[0]
+        loaded_files, last_loaded_at = previous_load(connection)
+        new_files = [loaded_file for loaded_file in delivered if loaded_file not in loaded_files]
+        is_append_only = (
+            last_loaded_at is not None
+            and loaded_files <= delivered.keys()
+            # appended rows must be the newest, or incremental models could not tell them from the kept ones
+            and (not new_files or loaded_at > last_loaded_at)
+            # a first file of an entity sets its raw column types (Parquet keeps its own), as a full load would
+            and {loaded_file.entity for loaded_file in new_files} <= {loaded_file.entity for loaded_file in loaded_files}
+        )
+        filled_tables = set()
+        if not is_append_only:
+            new_files = list(delivered)
+            connection.execute(
+                f"create or replace table {MANIFEST_TABLE} (entity varchar, path varchar, size_bytes bigint, "
+                "modified_ns bigint, loaded_at timestamp)"
+            )
+            for entity_files in inputs:
+                if not entity_files.paths:
+                    table = f"{RAW_SCHEMA}.{quote_identifier(entity_files.entity.name)}"
+                    connection.execute(f"create or replace table {table} as {empty_table_select(entity_files)}")
+        else:
+            filled_tables = {loaded_file.entity for loaded_file in loaded_files}
+        for loaded_file in new_files:
+            table = f"{RAW_SCHEMA}.{quote_identifier(loaded_file.entity)}"
+            select = file_rows_select(connection, delivered[loaded_file], Path(loaded_file.path), loaded_at)
+            if loaded_file.entity in filled_tables:
+                connection.execute(f"insert into {table} by name {select}")
+            else:
+                connection.execute(f"create or replace table {table} as {select}")
+                filled_tables.add(loaded_file.entity)
+            connection.execute(
+                f"insert into {MANIFEST_TABLE} values (?, ?, ?, ?, ?)",
+                [loaded_file.entity, loaded_file.path, loaded_file.size_bytes, loaded_file.modified_ns, loaded_at],
+            )
+        row_counts = {
+            entity_files.entity.name: connection.execute(
+                f"select count(*) from {RAW_SCHEMA}.{quote_identifier(entity_files.entity.name)}"
+            ).fetchone()[0]
+            for entity_files in inputs
+        }
         connection.execute("commit")
-    return row_counts
+    return RawLoad(row_counts, is_append_only)
 
 
 @contextmanager
@@ -92,7 +165,7 @@ def raw_table_exports(
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".raw_load.") as scratch_folder:
         scratch_path = Path(scratch_folder) / "scratch.duckdb"
-        row_counts = load_raw_tables(scratch_path, inputs, loaded_at)
+        row_counts = load_raw_tables(scratch_path, inputs, loaded_at).row_counts
         exported: dict[str, Path] = {}
         with connect(scratch_path) as scratch:
             for entity_files in inputs:

@@ -17,7 +17,7 @@ import psycopg2
 from sqlalchemy.engine import URL
 
 from scorehouse.contract import EntityFiles, quote_identifier
-from scorehouse.loading import RAW_SCHEMA, raw_table_exports
+from scorehouse.loading import RAW_SCHEMA, RawLoad, raw_table_exports
 from scorehouse.warehouse_targets import (
     Publication,
     WarehouseTarget,
@@ -60,9 +60,10 @@ class PostgresTarget(WarehouseTarget):
         # the function dbt's prepare_run creates (macros/cross_database/create_warehouse_functions.sql)
         return f"{self.settings['schema']}.try_cast(cast({expression} as text), cast(null as {sql_type}))"
 
-    def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> dict[str, int]:
+    def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
         """DuckDB reads the files as for the duckdb target; each table then streams to PostgreSQL through
-        COPY as CSV, all in one transaction. Values stay text, as delivered."""
+        COPY as CSV, all in one transaction. Values stay text, as delivered. The tables are replaced whole,
+        so dbt rebuilds in full."""
         with (
             raw_table_exports(inputs, loaded_at, self.paths.directory, "csv") as (row_counts, csv_files),
             closing(self.connect()) as connection,
@@ -80,7 +81,7 @@ class PostgresTarget(WarehouseTarget):
                 )
                 with csv_files[entity_files.entity.name].open(encoding="utf-8") as csv_file:
                     cursor.copy_expert(f"copy {table} from stdin with (format csv, header true)", csv_file)
-        return row_counts
+        return RawLoad(row_counts, is_append_only=False)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         with closing(self.connect()) as connection, connection.cursor() as cursor:

@@ -28,6 +28,7 @@ from prefect.states import State
 
 from scorehouse.contract import ContractError, EntityFiles, check_data_dir
 from scorehouse.dbt_runner import PROJECT_DIR, DbtFailed, run_dbt
+from scorehouse.loading import RawLoad
 from scorehouse.quality_gates import ExpectationOutcome, GateResult, GateSettings, check_outputs, check_raw
 from scorehouse.run_log import RunRecord, append_run
 from scorehouse.warehouse_targets import (
@@ -186,10 +187,13 @@ def check_settings(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None) 
 
 
 @task(**WAREHOUSE_TASK_OPTIONS)
-def load_inputs(target: WarehouseTarget, inputs: list[EntityFiles], loaded_at: datetime) -> dict[str, int]:
-    row_counts = target.call(target.load_raw_tables, inputs, loaded_at)
-    get_run_logger().info("loaded raw rows into %s: %s", target.name, row_counts)
-    return row_counts
+def load_inputs(target: WarehouseTarget, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
+    raw_load = target.call(target.load_raw_tables, inputs, loaded_at)
+    get_run_logger().info(
+        "%s raw rows in %s: %s", "appended new files;" if raw_load.is_append_only else "reloaded all;",
+        target.name, raw_load.row_counts,
+    )
+    return raw_load
 
 
 def enforce(result: GateResult) -> None:
@@ -211,11 +215,12 @@ def outputs_gate(target: WarehouseTarget, settings: GateSettings) -> None:
 
 
 @task(**WAREHOUSE_TASK_OPTIONS)
-def build_models(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None) -> None:
+def build_models(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None, full_refresh: bool) -> None:
     """`dbt build` of everything but the score history: seeds, models, unit tests and data tests in DAG
-    order, so nothing downstream of a failing test is built."""
+    order, so nothing downstream of a failing test is built. Incremental models take only the new rows
+    unless `full_refresh`."""
     run_dbt(
-        ["build", "--exclude", f"{HISTORY_MODEL}+"],
+        ["build", "--exclude", f"{HISTORY_MODEL}+", *(["--full-refresh"] if full_refresh else [])],
         target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target,
     )
 
@@ -267,12 +272,15 @@ def refresh_scores(
     dbt_vars: dict[str, Any] | None = None,
     now: datetime | None = None,
     target_name: str | None = None,
+    full_refresh: bool = False,
 ) -> RefreshResult:
     """Scores every customer in `data_dir` and publishes the BI tables when every check passes.
 
     `dbt_vars` overrides dbt vars (as_of_date, weights, gate thresholds, ...). `now` (naive UTC) is the
     run's clock: rows dated after it are quarantined and freshness is measured from it; injectable for tests.
     `target_name` is the dbt target (duckdb, postgres, spark; default: $SCOREHOUSE_TARGET, else duckdb).
+    The build is incremental when the load only appended new files; `full_refresh` rebuilds every model
+    from all raw rows (needed after editing a model or a seed that staging reads, such as order_statuses).
     """
     paths = WarehousePaths(Path(warehouse_dir))
     target = target_named(target_name or configured_target_name(), paths)
@@ -284,9 +292,10 @@ def refresh_scores(
         try:
             inputs = check_inputs(Path(data_dir))
             settings = check_settings(target, dbt_vars)
-            raw_counts = load_inputs(target, inputs, now)
+            raw_load = load_inputs(target, inputs, now)
+            raw_counts = raw_load.row_counts
             raw_gate(target, now, settings)
-            build_models(target, dbt_vars)
+            build_models(target, dbt_vars, full_refresh or not raw_load.is_append_only)
             outputs_gate(target, settings)
             record_history(target, dbt_vars)
             publication = publish_outputs(target, run_id, now)

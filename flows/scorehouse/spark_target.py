@@ -17,7 +17,7 @@ from multiprocessing import get_context
 from typing import Any
 
 from scorehouse.contract import EntityFiles, sql_string
-from scorehouse.loading import RAW_SCHEMA, raw_table_exports
+from scorehouse.loading import RAW_SCHEMA, RawLoad, raw_table_exports
 from scorehouse.warehouse_targets import (
     PUBLISHED_TABLES,
     Publication,
@@ -90,9 +90,9 @@ class SparkTarget(WarehouseTarget):
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as executor:
             return executor.submit(run_in_child, self.dbt_environment(), function, arguments).result()
 
-    def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> dict[str, int]:
+    def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
         """DuckDB reads the files as for the duckdb target and writes each table as Parquet, values as text
-        as delivered; Spark then replaces raw.<entity> with it."""
+        as delivered; Spark then replaces raw.<entity> with it, so dbt rebuilds in full."""
         spark = spark_session()
         with raw_table_exports(inputs, loaded_at, self.paths.spark, "parquet") as (row_counts, parquet_files):
             spark.sql(f"create database if not exists {RAW_SCHEMA}")
@@ -102,7 +102,7 @@ class SparkTarget(WarehouseTarget):
                 spark.sql(f"drop table if exists {table}")
                 typed_rows = rows.withColumn("_loaded_at", rows["_loaded_at"].cast("timestamp"))
                 typed_rows.write.format("parquet").saveAsTable(table)
-        return row_counts
+        return RawLoad(row_counts, is_append_only=False)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in spark_session().sql(sql).collect()]

@@ -22,6 +22,7 @@ import yaml
 
 from scorehouse.contract import EntityFiles
 from scorehouse.dbt_runner import PROFILES_DIR
+from scorehouse.loading import RawLoad
 
 TARGET_VARIABLE = "SCOREHOUSE_TARGET"
 TARGET_NAMES = ("duckdb", "postgres", "spark")
@@ -133,8 +134,9 @@ class WarehouseTarget(ABC):
         return f"try_cast({expression} as {sql_type})"
 
     @abstractmethod
-    def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> dict[str, int]:
-        """Replaces raw.<entity> for every contract entity; returns the rows loaded per entity."""
+    def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
+        """Loads the files into raw.<entity> for every contract entity, appending when only new files came
+        (where the warehouse supports it) and replacing the tables otherwise."""
 
     @abstractmethod
     def query(self, sql: str) -> list[tuple[Any, ...]]:

@@ -1,4 +1,10 @@
 -- Engagement of each customer over the lookback window and their latest NPS answer, as of the as-of date.
+-- Incremental: a run recomputes only the customers whose events or answers changed or crossed the window's edges.
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='customer_id',
+) }}
 {%- set as_of = date_literal(as_of_date()) %}
 {%- set window_start = date_literal(purchase_window_start_date()) %}
 
@@ -12,6 +18,23 @@ nps_responses as (
     select * from {{ ref('stg_shop__nps_responses') }}
 ),
 
+-- every event and answer row with the run that last checked it, for incremental runs
+events_checked as (
+    select * from {{ ref('stg_shop__events_checked') }}
+),
+
+nps_responses_checked as (
+    select * from {{ ref('stg_shop__nps_responses_checked') }}
+),
+
+{% if is_incremental() %}
+customers_to_summarize as (
+    {{ customers_to_resummarize('events_checked', 'cast(checked.occurred_at as date)') }}
+    union
+    {{ customers_to_resummarize('nps_responses_checked', 'cast(checked.responded_at as date)') }}
+),
+{% endif %}
+
 events_in_window as (
     select
         customer_id,
@@ -19,6 +42,9 @@ events_in_window as (
         occurred_at
     from events
     where cast(occurred_at as date) between {{ window_start }} and {{ as_of }}
+    {% if is_incremental() %}
+        and customer_id in (select customer_id from customers_to_summarize)
+    {% endif %}
 ),
 
 event_counts as (
@@ -46,6 +72,9 @@ nps_ranked as (
         ) as recency_rank
     from nps_responses
     where cast(responded_at as date) <= {{ as_of }}
+    {% if is_incremental() %}
+        and customer_id in (select customer_id from customers_to_summarize)
+    {% endif %}
 ),
 
 latest_nps as (
@@ -61,6 +90,12 @@ engaged_customers as (
     select customer_id from event_counts
     union
     select customer_id from latest_nps
+    {% if is_incremental() %}
+    -- a recomputed customer left with no event or answer in range gets a row of zero counts, which
+    -- downstream reads as no engagement, instead of keeping its old numbers
+    union
+    select customer_id from customers_to_summarize
+    {% endif %}
 ),
 
 summarized as (
@@ -73,7 +108,12 @@ summarized as (
         coalesce(event_counts.email_click_count, 0) as email_click_count,
         event_counts.last_event_at,
         latest_nps.latest_nps_score,
-        latest_nps.latest_nps_responded_at
+        latest_nps.latest_nps_responded_at,
+
+        ----------  what the next incremental run compares against
+        {{ as_of }} as as_of_date,
+        {{ window_start }} as window_start_date,
+        {{ run_started_timestamp() }} as summarized_at
     from engaged_customers
     left join event_counts
         on engaged_customers.customer_id = event_counts.customer_id

@@ -1,8 +1,15 @@
 -- Every raw order item row, typed, with the reason it breaks the input contract (null when it does not).
+-- Incremental: a run checks the newly loaded rows and the rows quarantined for an unknown parent.
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key=['source_file', 'source_row_number'],
+) }}
+
 with
 
 source as (
-    select * from {{ source('shop', 'order_items') }}
+    {{ raw_rows_to_check(source('shop', 'order_items'), 'unknown order_id') }}
 ),
 
 orders as (
@@ -23,7 +30,8 @@ typed as (
         ----------  lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        {{ run_started_timestamp() }} as checked_at
 
     from source
 ),

@@ -1,8 +1,15 @@
 -- Every raw order row, typed, with the reason it breaks the input contract (null when it does not).
+-- Incremental: a run checks the newly loaded rows and the rows they may affect (macros/incremental).
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key=['source_file', 'source_row_number'],
+) }}
+
 with
 
 source as (
-    select * from {{ source('shop', 'orders') }}
+    {{ raw_rows_to_check(source('shop', 'orders'), 'unknown customer_id') }}
 ),
 
 customers as (
@@ -60,9 +67,48 @@ row_checked as (
         on typed.status = order_statuses.status
 ),
 
+{% if is_incremental() %}
+previously_staged as (
+    -- the staged versions of the orders being checked, which a newer version now supersedes
+    select
+        order_id,
+        customer_id,
+        ordered_at,
+        status,
+        is_purchase,
+        amount,
+        source_file,
+        source_row_number,
+        loaded_at,
+        cast(null as {{ dbt.type_string() }}) as row_failure_reason
+    from {{ this }}
+    where quarantine_reason is null
+        and order_id in (select order_id from row_checked where row_failure_reason is null)
+),
+
+{% endif %}
+versions as (
+    select
+        order_id,
+        customer_id,
+        ordered_at,
+        status,
+        is_purchase,
+        amount,
+        source_file,
+        source_row_number,
+        loaded_at,
+        row_failure_reason
+    from row_checked
+    {% if is_incremental() %}
+    union all
+    select * from previously_staged
+    {% endif %}
+),
+
 older_versions as (
     -- last write wins: a later load or file carries the newer state of an order (e.g. refunded)
-    {{ older_versions('row_checked', 'order_id') }}
+    {{ older_versions('versions', 'order_id') }}
 ),
 
 checked as (
@@ -76,14 +122,15 @@ checked as (
         source_file,
         source_row_number,
         loaded_at,
+        {{ run_started_timestamp() }} as checked_at,
         coalesce(
             row_failure_reason,
             case when older_versions.superseded_source_file is not null then 'duplicate order_id' end
         ) as quarantine_reason
-    from row_checked
+    from versions
     left join older_versions
-        on row_checked.source_file = older_versions.superseded_source_file
-        and row_checked.source_row_number = older_versions.superseded_source_row_number
+        on versions.source_file = older_versions.superseded_source_file
+        and versions.source_row_number = older_versions.superseded_source_row_number
 )
 
 select * from checked
