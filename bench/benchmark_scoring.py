@@ -6,7 +6,12 @@ Run on demand, never by pytest:
     python bench/benchmark_scoring.py 1m 10m
     python bench/benchmark_scoring.py --customers 50000 --orders-per-customer 4
 
-Both stages run as child processes of the installed `scorehouse` command. Peak memory is the summed RSS of
+Each scale is scored twice. The first run loads the data without its newest 1 % of orders (by order time,
+with their items) and builds everything from scratch; the second adds those orders as a new file, as a daily
+delivery would, so its load appends and dbt builds incrementally. The data is laid out as one folder per
+input (bench/work/<scale>/deliveries/) for that.
+
+Every stage runs as a child process of the installed `scorehouse` command. Peak memory is the summed RSS of
 the child and all its descendants (dbt runs as a grandchild), sampled from /proc; shared pages count once per
 process, so it errs high. Data goes to bench/work/<scale>/ and is reused when all its files are there
 (`--regenerate` makes it anew; data older than the freshness SLA fails the raw gate). Each run starts from an
@@ -36,13 +41,16 @@ BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_WORK_DIR = BENCH_DIR / "work"
 RESULTS_DIR = BENCH_DIR / "results"
 SCALES = {"1m": (1_000_000, 10.0), "10m": (10_000_000, 10.0)}
+# share of the orders, the newest ones, that arrive as the incremental run's new file
+NEW_ORDER_SHARE = 0.01
+HELD_BACK_FRESHNESS_SLA_HOURS = 24 * 90
 SEED = 7
 SAMPLE_SECONDS = 0.2
 SLOWEST_NODES_SHOWN = 5
 RAW_TABLES = ("customers", "orders", "order_items", "events", "nps_responses")
 FLOW_STAGES = (
     "check_inputs", "check_settings", "load_inputs", "raw_gate",
-    "build_models", "outputs_gate", "publish_outputs", "read_results",
+    "build_models", "outputs_gate", "record_history", "publish_outputs", "read_results",
 )
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 MEBIBYTE = 1024**2
@@ -82,14 +90,21 @@ class StageTime:
 
 
 @dataclass(frozen=True)
+class RunResult:
+    measurement: Measurement
+    dbt_seconds: float | None  # dbt's own time for the main build, without its start-up
+    slowest_nodes: list[tuple[str, float]]
+    stages: dict[str, StageTime]
+    error: str | None
+
+
+@dataclass(frozen=True)
 class ScaleResult:
     scale: Scale
     generation: Measurement | None  # None when existing data was reused
-    run: Measurement | None
-    dbt_seconds: float | None
+    full: RunResult | None  # built from scratch, without the newest orders
+    incremental: RunResult | None  # after the newest orders arrived as a new file
     raw_rows: dict[str, int]
-    slowest_nodes: list[tuple[str, float]]
-    stages: dict[str, StageTime]
     error: str | None
 
 
@@ -226,38 +241,79 @@ def generate(scale: Scale, data_dir: Path, scorehouse: str) -> Measurement:
     )
 
 
+def lay_out_deliveries(data_dir: Path, deliveries_dir: Path) -> Path:
+    """One folder per input holding the generated file, except that the newest NEW_ORDER_SHARE of orders
+    and their items go to `new-orders.parquet`, returned apart for the incremental run to add."""
+    shutil.rmtree(deliveries_dir, ignore_errors=True)
+    held_back = deliveries_dir / "held_back"
+    held_back.mkdir(parents=True)
+    with duckdb.connect() as connection:
+        connection.execute(
+            f"""create view newest_orders as
+            select order_id from read_parquet('{data_dir / "orders.parquet"}')
+            where ordered_at >= (
+                select quantile_disc(ordered_at, {1 - NEW_ORDER_SHARE}) from read_parquet('{data_dir / "orders.parquet"}')
+            )"""
+        )
+        for table in RAW_TABLES:
+            (deliveries_dir / table).mkdir()
+            source = f"read_parquet('{data_dir / f'{table}.parquet'}')"
+            if table in ("orders", "order_items"):
+                newest = "order_id in (select order_id from newest_orders)"
+                connection.execute(f"copy (select * from {source} where not {newest}) to '{deliveries_dir / table / 'part-1.parquet'}'")
+                connection.execute(f"copy (select * from {source} where {newest}) to '{held_back / f'{table}.parquet'}'")
+            else:
+                (deliveries_dir / table / "part-1.parquet").symlink_to(data_dir / f"{table}.parquet")
+    return held_back
+
+
+def score(scale: Scale, label: str, deliveries_dir: Path, warehouse_dir: Path, scorehouse: str) -> RunResult:
+    print(f"[{scale.name}] scoring: {label}", file=sys.stderr)
+    measurement = run_measured(
+        [
+            scorehouse, "run", "--data-dir", str(deliveries_dir), "--warehouse-dir", str(warehouse_dir),
+            # without its newest orders the first delivery ends days before the run: not a stale feed
+            "--var", f"freshness_sla_hours={HELD_BACK_FRESHNESS_SLA_HOURS}",
+        ],
+        RESULTS_DIR / f"scoring-{scale.name}-{label}.log",
+        warehouse_dir / "scorehouse.duckdb.tmp",  # DuckDB's default temp_directory for the working file
+    )
+    log_text = ANSI_COLOUR.sub("", measurement.log_path.read_text())
+    finished = DBT_FINISHED.findall(log_text)
+    # builds report in order: the main build, then the history build
+    main_build = finished[0] if finished else None
+    return RunResult(
+        measurement,
+        None if main_build is None else float(main_build),
+        slowest_nodes(log_text),
+        stage_times(log_text),
+        run_error(measurement, log_text),
+    )
+
+
 def benchmark(scale: Scale, work_dir: Path, scorehouse: str, regenerate: bool) -> ScaleResult:
     data_dir = work_dir / scale.name
+    deliveries_dir = data_dir / "deliveries"
     warehouse_dir = data_dir / "warehouse"
-    working = warehouse_dir / "scorehouse.duckdb"
-    spill_dir = warehouse_dir / "scorehouse.duckdb.tmp"  # DuckDB's default temp_directory for the working file
 
     generation = None
     if regenerate or not has_data(data_dir):
         generation = generate(scale, data_dir, scorehouse)
         if generation.return_code != 0:
-            return ScaleResult(scale, generation, None, None, {}, [], {}, "generation failed")
+            return ScaleResult(scale, generation, None, None, {}, "generation failed")
     else:
         print(f"[{scale.name}] reusing the data in {data_dir}", file=sys.stderr)
+    held_back = lay_out_deliveries(data_dir, deliveries_dir)
 
-    shutil.rmtree(warehouse_dir, ignore_errors=True)  # every run loads, builds and publishes from scratch
-    print(f"[{scale.name}] scoring", file=sys.stderr)
-    run = run_measured(
-        [scorehouse, "run", "--data-dir", str(data_dir), "--warehouse-dir", str(warehouse_dir)],
-        RESULTS_DIR / f"scoring-{scale.name}-run.log",
-        spill_dir,
-    )
-    log_text = ANSI_COLOUR.sub("", run.log_path.read_text())
-    finished = DBT_FINISHED.findall(log_text)
+    shutil.rmtree(warehouse_dir, ignore_errors=True)  # the first run loads, builds and publishes from scratch
+    full = score(scale, "full", deliveries_dir, warehouse_dir, scorehouse)
+    if full.error:
+        return ScaleResult(scale, generation, full, None, raw_row_counts(warehouse_dir / "scorehouse.duckdb"), full.error)
+    for table in ("orders", "order_items"):
+        (held_back / f"{table}.parquet").rename(deliveries_dir / table / "part-2-new-orders.parquet")
+    incremental = score(scale, "incremental", deliveries_dir, warehouse_dir, scorehouse)
     return ScaleResult(
-        scale,
-        generation,
-        run,
-        float(finished[-1]) if finished else None,
-        raw_row_counts(working),
-        slowest_nodes(log_text),
-        stage_times(log_text),
-        run_error(run, log_text),
+        scale, generation, full, incremental, raw_row_counts(warehouse_dir / "scorehouse.duckdb"), incremental.error
     )
 
 
@@ -276,48 +332,57 @@ def report(results: list[ScaleResult]) -> str:
         "",
         f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, {memory:.0f} GiB RAM; seed {SEED}. "
         "Times in seconds, memory in MiB (peak summed RSS of the process tree); "
-        "spill is the peak size of DuckDB's temp folder next to the working warehouse.",
+        "spill is the peak size of DuckDB's temp folder next to the working warehouse. "
+        f"The full run lacks the newest {NEW_ORDER_SHARE:.0%} of orders; the incremental run adds them.",
         "",
-        "| scale | customers | orders/customer asked | generate s | generate peak MiB | run s | dbt build s "
+        "| scale | customers | orders/customer asked | generate s | generate peak MiB | run | run s | dbt build s "
         "| run peak MiB | DuckDB spill MiB | " + " | ".join(f"raw {table}" for table in RAW_TABLES) + " |",
-        "|---" * (9 + len(RAW_TABLES)) + "|",
+        "|---" * (10 + len(RAW_TABLES)) + "|",
     ]
     for result in results:
-        run = result.run
-        cells = [
-            result.scale.name,
-            f"{result.scale.customers:,}",
-            f"{result.scale.orders_per_customer:g}",
-            stage_cell(result.generation, "reused"),
-            "" if result.generation is None else f"{result.generation.peak_rss_bytes / MEBIBYTE:,.0f}",
-            stage_cell(run),
-            "" if result.dbt_seconds is None else f"{result.dbt_seconds:,.1f}",
-            "" if run is None else f"{run.peak_rss_bytes / MEBIBYTE:,.0f}",
-            "" if run is None else f"{run.peak_spill_bytes / MEBIBYTE:,.0f}",
-            *(f"{result.raw_rows[table]:,}" if table in result.raw_rows else "" for table in RAW_TABLES),
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
+        for label, run in (("full", result.full), ("incremental", result.incremental)):
+            measurement = None if run is None else run.measurement
+            first_row = label == "full"
+            cells = [
+                result.scale.name if first_row else "",
+                f"{result.scale.customers:,}" if first_row else "",
+                f"{result.scale.orders_per_customer:g}" if first_row else "",
+                stage_cell(result.generation, "reused") if first_row else "",
+                "" if result.generation is None or not first_row else f"{result.generation.peak_rss_bytes / MEBIBYTE:,.0f}",
+                label,
+                stage_cell(measurement),
+                "" if run is None or run.dbt_seconds is None else f"{run.dbt_seconds:,.1f}",
+                "" if measurement is None else f"{measurement.peak_rss_bytes / MEBIBYTE:,.0f}",
+                "" if measurement is None else f"{measurement.peak_spill_bytes / MEBIBYTE:,.0f}",
+                *(
+                    f"{result.raw_rows[table]:,}" if table in result.raw_rows and not first_row else ""
+                    for table in RAW_TABLES
+                ),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    runs = [(f"{result.scale.name} {label}", run) for result in results
+            for label, run in (("full", result.full), ("incremental", result.incremental)) if run is not None]
     lines += [
         "",
         "Flow stages, seconds:",
         "",
-        "| stage | " + " | ".join(result.scale.name for result in results) + " |",
-        "|---" * (1 + len(results)) + "|",
+        "| stage | " + " | ".join(name for name, _ in runs) + " |",
+        "|---" * (1 + len(runs)) + "|",
     ]
     for stage in FLOW_STAGES:
         cells = [
-            "" if (stage_time := result.stages.get(stage)) is None
+            "" if (stage_time := run.stages.get(stage)) is None
             else f"{stage_time.seconds:,.1f}" + ("" if stage_time.state == "Completed" else f" ({stage_time.state})")
-            for result in results
+            for _, run in runs
         ]
         lines.append(f"| {stage} | " + " | ".join(cells) + " |")
     for result in results:
         if result.error:
             lines += ["", f"{result.scale.name} failed: {result.error}"]
-    for result in results:
-        if result.slowest_nodes:
-            lines += ["", f"Slowest dbt nodes at {result.scale.name}:", ""]
-            lines += [f"- {seconds:,.1f} s {node}" for node, seconds in result.slowest_nodes]
+    for name, run in runs:
+        if run.slowest_nodes:
+            lines += ["", f"Slowest dbt nodes, {name}:", ""]
+            lines += [f"- {seconds:,.1f} s {node}" for node, seconds in run.slowest_nodes]
     return "\n".join(lines) + "\n"
 
 
@@ -358,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     table = report(results)
     (RESULTS_DIR / "scoring.md").write_text(table)
     print(table)
-    return 0 if all(result.run is not None and result.run.return_code == 0 for result in results) else 1
+    return 0 if all(result.incremental is not None and not result.error for result in results) else 1
 
 
 if __name__ == "__main__":
