@@ -33,6 +33,9 @@ PUBLISHED_TABLES = (
     "marts.fct_customer_scores",
     "marts.fct_customer_rfm_scores",
     "marts.segment_summary",
+    "marts.fct_cross_sell_candidates",
+    "marts.fct_cross_sell_recommendations",
+    "marts.fct_segment_trends",
 )
 Result = TypeVar("Result")
 

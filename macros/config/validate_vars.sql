@@ -6,4 +6,6 @@
     {%- do scorehouse.rfm_tie_policy() -%}
     {%- do scorehouse.composite_weights() -%}
     {%- do scorehouse.numeric_var('vip_top_percent', 0, 100) -%}
+    {%- do scorehouse.cross_sell_settings() -%}
+    {%- do scorehouse.trend_windows() -%}
 {% endmacro %}
