@@ -19,6 +19,7 @@ from scorehouse.quality_gates import ExpectationOutcome, GateResult, GateSetting
 from scorehouse.warehouse_targets import WarehousePaths
 
 NOW = datetime(2025, 7, 3, 11, 0, 0)  # naive UTC
+SEGMENTS_AS_OF = "2025-06-30"
 NEWEST_GOOD_ORDER = "2025-07-01 11:00:00"  # exactly the 48 h SLA before NOW
 SETTINGS = GateSettings(
     freshness_sla_hours=48,
@@ -86,11 +87,15 @@ def build_outputs_warehouse(
     segments: list[tuple],
     scores: list[tuple],
     shares: list[tuple],
-    staged_customer_ids: list[str],
+    staged_customers: list[tuple[str, str]],
 ) -> Path:
+    """Segments as of SEGMENTS_AS_OF; staged customers as (customer_id, created_at)."""
     with duckdb.connect(str(path)) as connection:
         create_table(
-            connection, "marts.dim_customer_segments", {"customer_id": "varchar", "segment_name": "varchar"}, segments
+            connection,
+            "marts.dim_customer_segments",
+            {"customer_id": "varchar", "segment_name": "varchar", "as_of_date": "date"},
+            [(*segment, SEGMENTS_AS_OF) for segment in segments],
         )
         create_table(
             connection,
@@ -108,10 +113,7 @@ def build_outputs_warehouse(
             connection, "marts.segment_summary", {"segment_name": "varchar", "customer_share": "double"}, shares
         )
         create_table(
-            connection,
-            "staging.stg_shop__customers",
-            {"customer_id": "varchar"},
-            [(customer_id,) for customer_id in staged_customer_ids],
+            connection, "staging.stg_shop__customers", {"customer_id": "varchar", "created_at": "timestamp"}, staged_customers
         )
     return path
 
@@ -182,7 +184,11 @@ def outputs_good(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
         segments=[("C1", "champions"), ("C2", "loyal"), ("C3", "prospect"), ("C4", "champions")],
         scores=[("C1", 100.0, 5, 5, 5), ("C2", 50.0, 3, 3, 3), ("C3", None, None, None, None), ("C4", 0.0, 1, 1, 1)],
         shares=[("champions", 0.5), ("loyal", 0.25), ("prospect", 0.25), ("lost", 0.0)],
-        staged_customer_ids=["C1", "C2", "C3", "C4"],
+        # C5 signed up after the as-of date: not scored yet, and rightly so
+        staged_customers=[
+            ("C1", "2025-01-01 00:00:00"), ("C2", "2025-01-01 00:00:00"), ("C3", "2025-01-01 00:00:00"),
+            ("C4", "2025-06-30 23:59:59"), ("C5", "2025-07-01 00:00:00"),
+        ],
     )
     return check_outputs(on_duckdb(warehouse), SETTINGS, data_docs_folder=folder / "docs")
 
@@ -195,7 +201,10 @@ def outputs_bad(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
         segments=[("C1", "champions"), ("C1", "loyal"), (None, "loyal"), ("C4", None), ("C5", "prospect")],
         scores=[("C1", 120.0, 0, 6, 7), ("C2", -1.0, 1, 1, 1)],
         shares=[("champions", 0.9), ("loyal", 1.5)],  # no 'lost' row at all
-        staged_customer_ids=["C1", "C2", "C3"],
+        staged_customers=[
+            ("C1", "2025-01-01 00:00:00"), ("C2", "2025-01-01 00:00:00"), ("C3", "2025-01-01 00:00:00"),
+            ("C6", "2025-07-01 00:00:00"),
+        ],
     )
     return check_outputs(on_duckdb(warehouse), SETTINGS)
 
@@ -379,7 +388,7 @@ def test_a_missing_table_fails_the_gate_with_the_error(tmp_path: Path) -> None:
         segments=[("C1", "champions")],
         scores=[("C1", 100.0, 5, 5, 5)],
         shares=[("champions", 0.5), ("lost", 0.0)],
-        staged_customer_ids=["C1"],
+        staged_customers=[("C1", "2025-01-01 00:00:00")],
     )
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("drop table marts.segment_summary")

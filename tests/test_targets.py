@@ -22,7 +22,7 @@ from psycopg2 import errors
 from scorehouse import demo_data
 from scorehouse.dbt_runner import PROJECT_DIR
 from scorehouse.scoring_flow import GateFailed, RefreshResult, refresh_scores
-from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
+from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehousePaths, WarehouseTarget, target_named
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -59,7 +59,7 @@ def shared_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def reset_postgres(paths: WarehousePaths) -> None:
     """Drops what earlier sessions left in the test database, so every session starts from nothing."""
     with target_named("postgres", paths).connect() as connection, connection.cursor() as cursor:
-        for schema in ("raw", "staging", "intermediate", "marts", "reference", "published", "scorehouse"):
+        for schema in ("raw", "staging", "intermediate", "history", "marts", "reference", "published", "scorehouse"):
             cursor.execute(f"drop schema if exists {schema} cascade")
 
 
@@ -134,6 +134,33 @@ def test_every_customer_has_the_same_rfm_inputs(runs: dict[str, RefreshResult], 
         other = actual[customer_id]
         assert (other["recency_days"], other["frequency"]) == (row["recency_days"], row["frequency"]), customer_id
         assert Decimal(other["monetary"]) == Decimal(row["monetary"]), customer_id
+
+
+def comparable(value: Any) -> Any:
+    """A value as every target should give it: numbers as floats (each driver has its own numeric types),
+    dates and times as ISO text."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        return float(value)
+    return value.isoformat()
+
+
+def comparable_rows(run: RefreshResult, table_name: str) -> list[tuple]:
+    target = target_of(run)
+    _, rows = target.call(target.read_published, table_name)
+    converted = [tuple(comparable(value) for value in row) for row in rows]
+    # sorted on values rounded well above the float tolerance, so float noise cannot reorder rows
+    return sorted(converted, key=lambda row: repr([round(value, 6) if isinstance(value, float) else value for value in row]))
+
+
+@pytest.mark.parametrize("table", [table.split(".")[1] for table in PUBLISHED_TABLES])
+@pytest.mark.parametrize("target_name", ["postgres", "spark"])
+def test_every_published_table_agrees(runs: dict[str, RefreshResult], target_name: str, table: str) -> None:
+    expected, actual = comparable_rows(runs["duckdb"], table), comparable_rows(runs[target_name], table)
+    assert len(actual) == len(expected)
+    for expected_row, actual_row in zip(expected, actual):
+        assert actual_row == pytest.approx(expected_row, rel=COMPOSITE_TOLERANCE, abs=COMPOSITE_TOLERANCE), table
 
 
 def test_segment_summaries_agree(runs: dict[str, RefreshResult]) -> None:

@@ -3,8 +3,8 @@ runs, one on the scored marts after it.
 
 dbt's tests check each model as it is built; these gates check what dbt cannot: the delivery as loaded
 (freshness against the run's clock, orders of unknown customers, plausible amounts) and the outputs as a
-whole (segment shares within agreed bands, every staged customer segmented). Suites are defined here in
-code and run in an ephemeral GX context, so nothing is generated on disk except the optional Data Docs.
+whole (segment shares within agreed bands, every staged customer created by the as-of date segmented).
+Suites are defined here in code and run in an ephemeral GX context, so nothing is generated on disk except the optional Data Docs.
 Every expectation is computed by the warehouse (SQL, or Spark); GX fetches only aggregates and at most a
 few sample rows.
 
@@ -225,14 +225,17 @@ def customer_segments_suite() -> list[gxe.Expectation]:
         gxe.ExpectColumnValuesToBeUnique(column="customer_id", description="no customer is in two segments"),
         gxe.ExpectColumnValuesToNotBeNull(column="segment_name", description="every customer has a segment"),
         ExpectNoOffendingRows(
-            description="every staged customer is segmented",
+            description="every staged customer created by the as-of date is segmented",
             # GX leaves aliasing {batch} to queries with a join (PostgreSQL needs one on every subquery)
             unexpected_rows_query=(
                 "select segmented.customer_count as segmented_customer_count, "
-                "staged.customer_count as staged_customer_count "
-                "from (select count(*) as customer_count from {batch} as segments) as segmented "
-                "cross join (select count(*) as customer_count from staging.stg_shop__customers) as staged "
-                "where segmented.customer_count <> staged.customer_count"
+                "count(customers.customer_id) as staged_customer_count "
+                "from (select count(*) as customer_count, max(as_of_date) as as_of_date from {batch} as segments) "
+                "as segmented "
+                "left join staging.stg_shop__customers as customers "
+                "on cast(customers.created_at as date) <= segmented.as_of_date "
+                "group by segmented.customer_count "
+                "having segmented.customer_count <> count(customers.customer_id)"
             ),
         ),
     ]
@@ -401,11 +404,11 @@ def check_outputs(
     target: WarehouseTarget, settings: GateSettings, data_docs_folder: Path | None = None
 ) -> GateResult:
     """Gate on the scored marts after `dbt build`: one segment per customer, scores in range, segment shares
-    within their bands, and as many segmented customers as staged ones. With `data_docs_folder`, GX's HTML
-    Data Docs of this run are written to its `outputs/` folder."""
+    within their bands, and as many segmented customers as staged ones created by the as-of date. With
+    `data_docs_folder`, GX's HTML Data Docs of this run are written to its `outputs/` folder."""
     suites = {
         "marts.dim_customer_segments": (
-            "select customer_id, segment_name from marts.dim_customer_segments",
+            "select customer_id, segment_name, as_of_date from marts.dim_customer_segments",
             customer_segments_suite(),
         ),
         "marts.fct_customer_scores": (
