@@ -32,6 +32,10 @@ PUBLISHED_TABLES = (
     "marts.fct_customer_scores",
     "marts.fct_customer_rfm_scores",
     "marts.segment_summary",
+    "marts.fct_segment_migrations",
+    "marts.fct_customer_segment_moves",
+    "marts.fct_segment_history",
+    "marts.fct_score_stability",
 )
 Result = TypeVar("Result")
 
