@@ -36,6 +36,10 @@ PUBLISHED_TABLES = (
     "marts.fct_cross_sell_candidates",
     "marts.fct_cross_sell_recommendations",
     "marts.fct_segment_trends",
+    "marts.fct_segment_migrations",
+    "marts.fct_customer_segment_moves",
+    "marts.fct_segment_history",
+    "marts.fct_score_stability",
 )
 Result = TypeVar("Result")
 

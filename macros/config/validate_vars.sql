@@ -8,4 +8,6 @@
     {%- do scorehouse.numeric_var('vip_top_percent', 0, 100) -%}
     {%- do scorehouse.cross_sell_settings() -%}
     {%- do scorehouse.trend_windows() -%}
+    {%- do scorehouse.numeric_var('migration_snapshot_count', 2, 100, whole_number=true) -%}
+    {%- do scorehouse.numeric_var('psi_warning_threshold', 0, 100) -%}
 {% endmacro %}
