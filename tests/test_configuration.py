@@ -30,6 +30,20 @@ from scorehouse.dbt_runner import DbtFailed, run_dbt
             {"composite_weights": {"recency": 1, "frequency": 1}},
             "var 'composite_weights' must map exactly recency, frequency and monetary to numbers",
         ),
+        (
+            {"cross_sell_min_frequency_monetary_score": 6},
+            "var 'cross_sell_min_frequency_monetary_score' must be a whole number from 1 to 5, got 6",
+        ),
+        ({"cross_sell_max_categories": 0}, "var 'cross_sell_max_categories' must be a whole number from 1 to 1000, got 0"),
+        (
+            {"cross_sell_recommendation_count": 2.5},
+            "var 'cross_sell_recommendation_count' must be a whole number from 1 to 100, got 2.5",
+        ),
+        ({"trend_window_days": "90"}, "var 'trend_window_days' must be a whole number from 1 to 3650, got \"90\""),
+        ({"migration_snapshot_count": 1}, "var 'migration_snapshot_count' must be a whole number from 2 to 100, got 1"),
+        ({"migration_snapshot_count": 2.5}, "var 'migration_snapshot_count' must be a whole number from 2 to 100"),
+        ({"psi_warning_threshold": -0.1}, "var 'psi_warning_threshold' must be a number from 0 to 100, got -0.1"),
+        ({"psi_warning_threshold": "high"}, "var 'psi_warning_threshold' must be a number from 0 to 100, got \"high\""),
     ],
 )
 def test_invalid_var_is_named(tmp_path: Path, overrides: dict, message: str) -> None:

@@ -7,12 +7,11 @@ import logging
 from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
 
-from scorehouse.dbt_runner import DbtFailed, run_dbt
+from scorehouse.dbt_runner import run_dbt
 from scorehouse.scoring_flow import RefreshResult, refresh_scores
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -227,29 +226,3 @@ def test_trend_window_var_moves_both_windows(rebuilt_with_wider_vars: Path) -> N
     assert_trend(trends["champions"], (1, 1, 1, 600, 600, 1, 2, 1, 400, 200, 2, 2, -0.5), "champions")
     assert_trend(trends["loyal"], TRENDS["loyal"], "loyal")
     assert_trend(trends["hibernating"], (6, 0, 0, 0, None, 0, 0, 0, 0, None, 0, None, None), "hibernating")
-
-
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        (
-            {"cross_sell_min_frequency_monetary_score": 6},
-            "var 'cross_sell_min_frequency_monetary_score' must be a whole number from 1 to 5, got 6",
-        ),
-        ({"cross_sell_max_categories": 0}, "var 'cross_sell_max_categories' must be a whole number from 1 to 1000, got 0"),
-        (
-            {"cross_sell_recommendation_count": 2.5},
-            "var 'cross_sell_recommendation_count' must be a whole number from 1 to 100, got 2.5",
-        ),
-        ({"trend_window_days": "90"}, "var 'trend_window_days' must be a whole number from 1 to 3650, got \"90\""),
-    ],
-)
-def test_invalid_cross_sell_and_trend_vars_are_named(tmp_path: Path, overrides: dict[str, Any], message: str) -> None:
-    with pytest.raises(DbtFailed, match=message.replace("(", r"\(")):
-        run_dbt(
-            ["run-operation", "prepare_run"],
-            {"SCOREHOUSE_TARGET": "duckdb", "SCOREHOUSE_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb")},
-            overrides,
-            logging.getLogger("test"),
-            target_dir=tmp_path / "target",
-        )

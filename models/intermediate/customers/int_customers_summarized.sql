@@ -39,7 +39,9 @@ summarized as (
         coalesce(customer_orders.refunded_order_count, 0) as refunded_order_count,
         coalesce(customer_orders.cancelled_order_count, 0) as cancelled_order_count,
         coalesce(customer_orders.lifetime_revenue, 0) as lifetime_revenue,
-        customer_orders.lifetime_revenue / nullif(customer_orders.purchase_count, 0) as average_order_value,
+        -- a double: Spark's decimal division would keep only 6 decimals
+        cast(customer_orders.lifetime_revenue as {{ type_double() }}) / nullif(customer_orders.purchase_count, 0)
+            as average_order_value,
 
         ----------  recency, frequency, monetary
         {{ dbt.datediff('cast(customer_orders.last_purchase_at as date)', as_of, 'day') }} as recency_days,

@@ -152,7 +152,8 @@ stability_indexes as (
     select
         as_of_date,
         score_name,
-        sum(stability_term) as population_stability_index
+        -- a double, which every warehouse compares and prints alike (Spark writes decimal zero as 0E-12)
+        cast(sum(stability_term) as {{ type_double() }}) as population_stability_index
     from bin_terms
     group by as_of_date, score_name
 ),

@@ -74,7 +74,9 @@ summarized as (
         coalesce(segment_totals.window_revenue, 0) as window_revenue,
         -- the average basket: revenue per purchase over the segment's purchasers' whole history, as each
         -- customer's average_order_value is (prospects add neither revenue nor purchases)
-        segment_totals.lifetime_revenue / nullif(segment_totals.purchase_count, 0) as average_order_value,
+        -- a double: Spark's decimal division would keep only 6 decimals
+        cast(segment_totals.lifetime_revenue as {{ type_double() }}) / nullif(segment_totals.purchase_count, 0)
+            as average_order_value,
         segment_totals.average_composite_score
     from snapshot_dates
     cross join all_segments
