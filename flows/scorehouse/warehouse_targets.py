@@ -32,6 +32,8 @@ PUBLISHED_TABLES = (
     "marts.fct_customer_scores",
     "marts.fct_customer_rfm_scores",
     "marts.segment_summary",
+    "marts.fct_lead_scores",
+    "marts.fct_lead_score_rule_hits",
 )
 Result = TypeVar("Result")
 

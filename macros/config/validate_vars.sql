@@ -6,4 +6,6 @@
     {%- do scorehouse.rfm_tie_policy() -%}
     {%- do scorehouse.composite_weights() -%}
     {%- do scorehouse.numeric_var('vip_top_percent', 0, 100) -%}
+    {%- do scorehouse.numeric_var('lead_qualifying_points', 0, 1000000) -%}
+    {%- do scorehouse.numeric_var('lead_behaviour_window_days', 1, 36500, whole_number=true) -%}
 {% endmacro %}
