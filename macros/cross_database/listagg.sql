@@ -4,8 +4,8 @@
         `order by <expressions>`, as dbt.listagg does on DuckDB and PostgreSQL. -#}
     {%- set values = 'collect_list(' ~ measure ~ ')' -%}
     {%- if order_by_clause -%}
-        {%- set parsed = modules.re.match('^\\s*order\\s+by\\s+(.+?)\\s*$', order_by_clause, modules.re.IGNORECASE | modules.re.DOTALL) -%}
-        {%- if not parsed or modules.re.search('\\b(asc|desc|nulls)\\b', parsed.group(1), modules.re.IGNORECASE) -%}
+        {%- set parsed = modules.re.match('(?is)^\\s*order\\s+by\\s+(.+?)\\s*$', order_by_clause) -%}
+        {%- if not parsed or modules.re.search('(?i)\\b(asc|desc|nulls)\\b', parsed.group(1)) -%}
             {{ exceptions.raise_compiler_error(
                 "listagg on Spark sorts ascending only: write order_by_clause as 'order by <expressions>', got " ~ (order_by_clause | tojson)
             ) }}
