@@ -273,3 +273,22 @@ def test_invalid_rule_seed_stops_the_build_naming_the_rule(
 
     assert failure.value.failed_nodes == ["model.scorehouse.fct_lead_score_rule_hits"]
     assert message in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"lead_qualifying_points": -1}, "var 'lead_qualifying_points' must be a number from 0 to 1000000, got -1"),
+        ({"lead_behaviour_window_days": 0}, "var 'lead_behaviour_window_days' must be a whole number from 1 to 36500, got 0"),
+        ({"lead_behaviour_window_days": 7.5}, "var 'lead_behaviour_window_days' must be a whole number from 1 to 36500, got 7.5"),
+    ],
+)
+def test_invalid_lead_var_is_named(tmp_path: Path, overrides: dict, message: str) -> None:
+    with pytest.raises(DbtFailed, match=message):
+        run_dbt(
+            ["run-operation", "prepare_run"],
+            {"SCOREHOUSE_TARGET": "duckdb", "SCOREHOUSE_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb")},
+            overrides,
+            logging.getLogger(__name__),
+            target_dir=tmp_path / "target",
+        )

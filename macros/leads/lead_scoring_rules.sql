@@ -29,6 +29,14 @@
     {%- set rule_types = ['attribute', 'behaviour'] -%}
     {%- set number_pattern = '^-?[0-9]+(\\.[0-9]+)?$' -%}
 
+    {%- for relation in [rules_relation, groups_relation] -%}
+        {%- if load_relation(relation) is none -%}
+            {{ exceptions.raise_compiler_error(
+                "seed table " ~ relation ~ " does not exist yet; load the seeds first (dbt seed, or dbt build)"
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
+
     {%- set group_names = [] -%}
     {%- for group in run_query('select rule_group, max_points from ' ~ groups_relation ~ ' order by rule_group').rows -%}
         {%- if group['max_points'] is not none and group['max_points'] <= 0 -%}
@@ -73,7 +81,7 @@
         {%- if not modules.re.match('^[A-Za-z0-9_-]+$', rule_id) -%}
             {%- set problem = 'rule_id may hold only letters, digits, _ and -' -%}
         {%- elif row['rule_group'] not in group_names -%}
-            {%- set problem = 'rule_group must be one of the groups of lead_scoring_groups (' ~ (group_names | join(', ')) ~ '), got ' ~ shown['rule_group'] -%}
+            {%- set problem = 'rule_group must be one of the groups of lead_scoring_groups (' ~ (group_names | sort | join(', ')) ~ '), got ' ~ shown['rule_group'] -%}
         {%- elif rule_type not in rule_types -%}
             {%- set problem = 'rule_type must be one of ' ~ (rule_types | join(', ')) ~ ', got ' ~ shown['rule_type'] -%}
         {%- elif row['points'] is none or row['points'] <= 0 -%}
