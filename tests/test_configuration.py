@@ -44,6 +44,9 @@ from scorehouse.dbt_runner import DbtFailed, run_dbt
         ({"migration_snapshot_count": 2.5}, "var 'migration_snapshot_count' must be a whole number from 2 to 100"),
         ({"psi_warning_threshold": -0.1}, "var 'psi_warning_threshold' must be a number from 0 to 100, got -0.1"),
         ({"psi_warning_threshold": "high"}, "var 'psi_warning_threshold' must be a number from 0 to 100, got \"high\""),
+        ({"lead_qualifying_points": -1}, "var 'lead_qualifying_points' must be a number from 0 to 1000000, got -1"),
+        ({"lead_behaviour_window_days": 0}, "var 'lead_behaviour_window_days' must be a whole number from 1 to 36500, got 0"),
+        ({"lead_behaviour_window_days": 7.5}, "var 'lead_behaviour_window_days' must be a whole number from 1 to 36500, got 7.5"),
     ],
 )
 def test_invalid_var_is_named(tmp_path: Path, overrides: dict, message: str) -> None:

@@ -40,6 +40,8 @@ PUBLISHED_TABLES = (
     "marts.fct_customer_segment_moves",
     "marts.fct_segment_history",
     "marts.fct_score_stability",
+    "marts.fct_lead_scores",
+    "marts.fct_lead_score_rule_hits",
 )
 Result = TypeVar("Result")
 

@@ -10,4 +10,6 @@
     {%- do scorehouse.trend_windows() -%}
     {%- do scorehouse.numeric_var('migration_snapshot_count', 2, 100, whole_number=true) -%}
     {%- do scorehouse.numeric_var('psi_warning_threshold', 0, 100) -%}
+    {%- do scorehouse.numeric_var('lead_qualifying_points', 0, 1000000) -%}
+    {%- do scorehouse.numeric_var('lead_behaviour_window_days', 1, 36500, whole_number=true) -%}
 {% endmacro %}
