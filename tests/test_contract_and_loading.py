@@ -73,7 +73,10 @@ def test_loading_keeps_values_lineage_and_absent_inputs(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
 
     counts = load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT)
-    assert counts == {"customers": 2, "orders": 3, "order_items": 0, "events": 0, "nps_responses": 0}
+    assert counts == {
+        "customers": 2, "orders": 3, "order_items": 0, "events": 0, "nps_responses": 0,
+        "campaign_sends": 0, "campaign_responses": 0,
+    }
     # a second load of the same files replaces, never duplicates
     assert load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT) == counts
 

@@ -32,6 +32,8 @@ PUBLISHED_TABLES = (
     "marts.fct_customer_scores",
     "marts.fct_customer_rfm_scores",
     "marts.segment_summary",
+    "marts.fct_campaign_results",
+    "marts.fct_campaign_segment_results",
 )
 Result = TypeVar("Result")
 

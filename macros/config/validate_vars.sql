@@ -6,4 +6,7 @@
     {%- do scorehouse.rfm_tie_policy() -%}
     {%- do scorehouse.composite_weights() -%}
     {%- do scorehouse.numeric_var('vip_top_percent', 0, 100) -%}
+    {%- do scorehouse.numeric_var('campaign_attribution_days', 1, 3650, whole_number=true) -%}
+    {%- do scorehouse.campaign_confidence_z() -%}
+    {%- do scorehouse.numeric_var('campaign_min_group_customers', 1, 1000000000, whole_number=true) -%}
 {% endmacro %}
