@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
+from scorehouse import cli
 from scorehouse.contract import ContractError, check_data_dir
 from scorehouse.dbt_runner import DbtFailed, run_dbt
 from scorehouse.loading import load_raw_tables
@@ -391,3 +392,17 @@ def test_parquet_booleans_and_every_accepted_spelling_are_staged(tmp_path: Path)
         ("C09", True, None), ("C10", None, "invalid is_control"),
     ]
     assert staged["parquet"] == [("C01", True, None), ("C02", False, None)]
+
+
+def test_the_demo_scores_before_the_first_campaign_then_as_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "DEMO_DATA_DIR", tmp_path)
+    as_of_dates: list[date | None] = []
+    monkeypatch.setattr(cli, "refresh", lambda data_dir, args, as_of_date=None: as_of_dates.append(as_of_date) or data_dir)
+    monkeypatch.setattr(cli, "print_report", lambda result: None)
+    monkeypatch.setattr(cli, "print_campaign_results", lambda result: None)
+    assert cli.main(["demo", "--customers", "1000"]) == 0
+    # the demo data ends yesterday and its first campaign (CMP01) goes out 60 days before that
+    assert as_of_dates == [date.today() - timedelta(days=62), None]
+    assert (tmp_path / "campaign_sends.parquet").exists()

@@ -136,7 +136,7 @@ def score(data_dir: Path, args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     """Generates the demo data and scores it twice: first as of the day before the first campaign, which
-    records every customer's segment at send time in the score history, then as of the data's last day."""
+    records every customer's segment at send time in the score history, then as asked (default: today)."""
     # history through yesterday: rows stamped later today would be quarantined as lying in the future
     yesterday = date.today() - timedelta(days=1)
     summary = demo_data.generate(DEMO_DATA_DIR, customers=args.customers, seed=args.seed, end_date=yesterday)
