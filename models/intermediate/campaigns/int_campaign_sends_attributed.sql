@@ -51,18 +51,28 @@ send_date_snapshots as (
     group by send_dates.sent_date
 ),
 
+snapshot_segments as (
+    -- only the snapshots some send needs: the history grows by one snapshot of every customer per refresh
+    select
+        customer_id,
+        as_of_date,
+        segment_name
+    from customer_score_history
+    where as_of_date in (select snapshot_date from send_date_snapshots)
+),
+
 sends_segmented as (
     select
         sends_until_as_of.*,
         send_date_snapshots.snapshot_date,
         -- no snapshot before the send, or the customer was not yet in it
-        coalesce(customer_score_history.segment_name, 'unscored') as segment_name
+        coalesce(snapshot_segments.segment_name, 'unscored') as segment_name
     from sends_until_as_of
     inner join send_date_snapshots
         on sends_until_as_of.sent_date = send_date_snapshots.sent_date
-    left join customer_score_history
-        on sends_until_as_of.customer_id = customer_score_history.customer_id
-        and send_date_snapshots.snapshot_date = customer_score_history.as_of_date
+    left join snapshot_segments
+        on sends_until_as_of.customer_id = snapshot_segments.customer_id
+        and send_date_snapshots.snapshot_date = snapshot_segments.as_of_date
 ),
 
 responses_attributed as (
