@@ -265,7 +265,8 @@ def test_sends_are_segmented_by_the_latest_earlier_snapshot(
     # the history has both refreshes, and CMP-D (07-15) still uses the older one
     assert sends["CMP-D", "C01"] == (SNAPSHOT_DATE, "loyal", False)
     history_dates = query(
-        campaign_runs[1], "select distinct cast(as_of_date as varchar) from history.fct_customer_score_history order by 1"
+        campaign_runs[1],
+        "select distinct cast(as_of_date as varchar) from history.fct_customer_score_history order by 1",
     )
     assert history_dates == [(SNAPSHOT_DATE,), (AS_OF_DATE,)]
 
@@ -317,8 +318,14 @@ def test_campaign_results_are_published(campaign_runs: tuple[list[dict[str, Any]
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"campaign_attribution_days": 0}, "var 'campaign_attribution_days' must be a whole number from 1 to 3650, got 0"),
-        ({"campaign_confidence_level": 0.97}, "var 'campaign_confidence_level' must be one of 0.8, 0.9, 0.95, 0.99, got 0.97"),
+        (
+            {"campaign_attribution_days": 0},
+            "var 'campaign_attribution_days' must be a whole number from 1 to 3650, got 0",
+        ),
+        (
+            {"campaign_confidence_level": 0.97},
+            "var 'campaign_confidence_level' must be one of 0.8, 0.9, 0.95, 0.99, got 0.97",
+        ),
         ({"campaign_confidence_level": "95%"}, "var 'campaign_confidence_level' must be one of 0.8, 0.9, 0.95, 0.99"),
         ({"campaign_min_group_customers": 0}, "var 'campaign_min_group_customers' must be a whole number from 1"),
     ],
@@ -342,7 +349,10 @@ def write_customers_and_orders(data_dir: Path) -> None:
 
 def write_sends(data_dir: Path, is_control_values: list[str]) -> None:
     """One CMP-A send to C01, C02, ... per value."""
-    rows = [f"CMP-A,C{number:02d},2025-06-02 09:00:00,email,{value}" for number, value in enumerate(is_control_values, 1)]
+    rows = [
+        f"CMP-A,C{number:02d},2025-06-02 09:00:00,email,{value}"
+        for number, value in enumerate(is_control_values, 1)
+    ]
     (data_dir / "campaign_sends.csv").write_text(
         "campaign_id,customer_id,sent_at,channel,is_control\n" + "\n".join(rows) + "\n"
     )
@@ -353,7 +363,8 @@ def test_is_control_must_read_as_a_boolean(tmp_path: Path) -> None:
     write_customers_and_orders(data_dir)
     write_sends(data_dir, ["yes", "no", "yes"])
     with pytest.raises(
-        ContractError, match="campaign_sends.csv: column 'is_control' has the wrong type; every value must be true or false"
+        ContractError,
+        match="campaign_sends.csv: column 'is_control' has the wrong type; every value must be true or false",
     ):
         check_data_dir(data_dir)
 
@@ -399,7 +410,9 @@ def test_the_demo_scores_before_the_first_campaign_then_as_asked(
 ) -> None:
     monkeypatch.setattr(cli, "DEMO_DATA_DIR", tmp_path)
     as_of_dates: list[date | None] = []
-    monkeypatch.setattr(cli, "refresh", lambda data_dir, args, as_of_date=None: as_of_dates.append(as_of_date) or data_dir)
+    monkeypatch.setattr(
+        cli, "refresh", lambda data_dir, args, as_of_date=None: as_of_dates.append(as_of_date) or data_dir
+    )
     monkeypatch.setattr(cli, "print_report", lambda result: None)
     monkeypatch.setattr(cli, "print_campaign_results", lambda result: None)
     assert cli.main(["demo", "--customers", "1000"]) == 0
