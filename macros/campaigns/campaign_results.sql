@@ -9,6 +9,9 @@
     ) -%}
     {%- set double = scorehouse.type_double() -%}
     {%- set z = 'cast(' ~ z ~ ' as ' ~ double ~ ')' -%}
+    {#- Spark rounds a product of decimals to 6 places: squares of amounts with up to 3 decimals (money has
+        2) are exact, and alike, on every warehouse -#}
+    {%- set revenue_square = 'cast(response_revenue * response_revenue as decimal(38, 6))' -%}
 with
 
 campaign_sends_attributed as (
@@ -43,11 +46,12 @@ group_counts as (
             as treated_revenue,
         cast(sum(case when is_control then response_revenue else 0 end) as {{ dbt.type_numeric() }})
             as control_revenue,
-        -- sample variances of revenue per customer (non-responders at 0), for the revenue interval
-        var_samp(case when not is_control then cast(response_revenue as {{ double }}) end)
-            as treated_revenue_variance,
-        var_samp(case when is_control then cast(response_revenue as {{ double }}) end)
-            as control_revenue_variance
+        -- exact sums of squares for the revenue variances: a parallel var_samp() of doubles can differ in
+        -- its last bits from run to run, and a rerun on the same data must publish nothing new
+        cast(sum(case when is_control then 0 else {{ revenue_square }} end) as decimal(38, 6))
+            as treated_revenue_sum_of_squares,
+        cast(sum(case when is_control then {{ revenue_square }} else 0 end) as decimal(38, 6))
+            as control_revenue_sum_of_squares
     from campaign_sends_attributed
     group by {{ group_columns | join(', ') }}
 ),
@@ -59,6 +63,18 @@ group_rates as (
         cast(control_responder_count as {{ double }}) / nullif(control_customer_count, 0) as control_response_rate,
         cast(treated_revenue as {{ double }}) / nullif(treated_customer_count, 0) as treated_revenue_per_customer,
         cast(control_revenue as {{ double }}) / nullif(control_customer_count, 0) as control_revenue_per_customer,
+        {% for group in ['treated', 'control'] -%}
+        -- sample variance of revenue per customer (non-responders at 0), (sum of squares - sum^2 / n) / (n - 1),
+        -- kept from going below 0 by rounding
+        case when {{ group }}_customer_count > 1 then greatest(
+            (
+                cast({{ group }}_revenue_sum_of_squares as {{ double }})
+                - cast({{ group }}_revenue as {{ double }}) * cast({{ group }}_revenue as {{ double }})
+                / {{ group }}_customer_count
+            ) / ({{ group }}_customer_count - 1),
+            0
+        ) end as {{ group }}_revenue_variance,
+        {% endfor -%}
         treated_customer_count >= {{ min_group_customers }}
             and control_customer_count >= {{ min_group_customers }} as has_enough_customers
     from group_counts
