@@ -6,6 +6,8 @@
     'order_items': 'stg_shop__order_items',
     'events': 'stg_shop__events',
     'nps_responses': 'stg_shop__nps_responses',
+    'campaign_sends': 'stg_shop__campaign_sends',
+    'campaign_responses': 'stg_shop__campaign_responses',
 } %}
 
 with

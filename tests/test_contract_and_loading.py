@@ -74,7 +74,10 @@ def test_loading_keeps_values_lineage_and_absent_inputs(tmp_path: Path) -> None:
 
     first_load = load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT)
     assert first_load == RawLoad(
-        {"customers": 2, "orders": 3, "order_items": 0, "events": 0, "nps_responses": 0}, is_append_only=False
+        {
+            "customers": 2, "orders": 3, "order_items": 0, "events": 0, "nps_responses": 0,
+            "campaign_sends": 0, "campaign_responses": 0,
+        }, is_append_only=False
     )
     # a second load of the same files keeps the rows, never duplicates them
     assert load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT) == RawLoad(
@@ -131,6 +134,9 @@ def test_new_files_are_appended_and_any_other_change_reloads_everything(tmp_path
     (data_dir / "orders" / "part-2.csv").unlink()
     reload = load_raw_tables(warehouse, check_data_dir(data_dir), latest)
     assert reload == RawLoad(
-        {"customers": 2, "orders": 3, "order_items": 0, "events": 0, "nps_responses": 0}, is_append_only=False
+        {
+            "customers": 2, "orders": 3, "order_items": 0, "events": 0, "nps_responses": 0,
+            "campaign_sends": 0, "campaign_responses": 0,
+        }, is_append_only=False
     )
     assert raw_order_loads(warehouse) == [("O1", latest), ("O2", latest), ("O4", latest)]

@@ -51,6 +51,10 @@ BAD_ORDERS = [
     ("O10", "C404", "2025-05-06 10:00:00", "12.00", "completed"),  # newest order, unknown customer
 ]
 BAD_CUSTOMERS = [("C1", "2025-01-01"), ("C2", "2025-01-01"), ("C3", None), (None, "2025-01-01")]
+# the as-of date of the segments built by build_outputs_warehouse, and creation times around it
+SCORED_AS_OF = "2025-07-02"
+CREATED_BY_AS_OF = "2025-07-02 23:59:59"
+CREATED_AFTER_AS_OF = "2025-07-03 00:00:00"
 
 
 def sql_value(value: Any) -> str:
@@ -87,15 +91,16 @@ def build_outputs_warehouse(
     segments: list[tuple],
     scores: list[tuple],
     shares: list[tuple],
-    staged_customers: list[tuple[str, str]],
+    staged_customer_ids: list[str],
+    late_customer_ids: tuple[str, ...] = (),
 ) -> Path:
-    """Segments as of SEGMENTS_AS_OF; staged customers as (customer_id, created_at)."""
+    """Segments as of SCORED_AS_OF; `late_customer_ids` are staged customers created after it."""
     with duckdb.connect(str(path)) as connection:
         create_table(
             connection,
             "marts.dim_customer_segments",
             {"customer_id": "varchar", "segment_name": "varchar", "as_of_date": "date"},
-            [(*segment, SEGMENTS_AS_OF) for segment in segments],
+            [(*segment, SCORED_AS_OF) for segment in segments],
         )
         create_table(
             connection,
@@ -113,7 +118,11 @@ def build_outputs_warehouse(
             connection, "marts.segment_summary", {"segment_name": "varchar", "customer_share": "double"}, shares
         )
         create_table(
-            connection, "staging.stg_shop__customers", {"customer_id": "varchar", "created_at": "timestamp"}, staged_customers
+            connection,
+            "staging.stg_shop__customers",
+            {"customer_id": "varchar", "created_at": "timestamp"},
+            [(customer_id, CREATED_BY_AS_OF) for customer_id in staged_customer_ids]
+            + [(customer_id, CREATED_AFTER_AS_OF) for customer_id in late_customer_ids],
         )
     return path
 
@@ -184,11 +193,8 @@ def outputs_good(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
         segments=[("C1", "champions"), ("C2", "loyal"), ("C3", "prospect"), ("C4", "champions")],
         scores=[("C1", 100.0, 5, 5, 5), ("C2", 50.0, 3, 3, 3), ("C3", None, None, None, None), ("C4", 0.0, 1, 1, 1)],
         shares=[("champions", 0.5), ("loyal", 0.25), ("prospect", 0.25), ("lost", 0.0)],
-        # C5 signed up after the as-of date: not scored yet, and rightly so
-        staged_customers=[
-            ("C1", "2025-01-01 00:00:00"), ("C2", "2025-01-01 00:00:00"), ("C3", "2025-01-01 00:00:00"),
-            ("C4", "2025-06-30 23:59:59"), ("C5", "2025-07-01 00:00:00"),
-        ],
+        staged_customer_ids=["C1", "C2", "C3", "C4"],
+        late_customer_ids=("C5",),  # not scored as of SCORED_AS_OF, so not expected among the segments
     )
     return check_outputs(on_duckdb(warehouse), SETTINGS, data_docs_folder=folder / "docs")
 
@@ -330,6 +336,18 @@ def test_customer_count_mismatch_reports_both_counts(outputs_bad: GateResult) ->
     checked = outcome(outputs_bad, "marts.dim_customer_segments", "expect_no_offending_rows", about="staged")
     assert not checked.success and checked.observed_value == 1
     assert checked.unexpected_examples == [{"segmented_customer_count": 5, "staged_customer_count": 3}]
+
+
+def test_no_segments_at_all_expect_every_staged_customer(tmp_path: Path) -> None:
+    warehouse = build_outputs_warehouse(
+        tmp_path / "scorehouse.duckdb", segments=[], scores=[], shares=[("champions", 0.5), ("lost", 0.0)],
+        staged_customer_ids=["C1"], late_customer_ids=("C2",),
+    )
+    checked = outcome(
+        check_outputs(on_duckdb(warehouse), SETTINGS), "marts.dim_customer_segments", "expect_no_offending_rows"
+    )
+    assert not checked.success
+    assert checked.unexpected_examples == [{"segmented_customer_count": 0, "staged_customer_count": 2}]
 
 
 def test_composite_score_out_of_range_is_reported(outputs_bad: GateResult) -> None:

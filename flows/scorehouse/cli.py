@@ -13,7 +13,7 @@ import yaml
 
 from scorehouse import demo_data
 from scorehouse.dbt_runner import PROJECT_DIR
-from scorehouse.warehouse_targets import TARGET_NAMES, configured_target_name
+from scorehouse.warehouse_targets import TARGET_NAMES, configured_target_name, target_named
 
 DEMO_DATA_DIR = PROJECT_DIR / "data" / "demo"
 DEMO_CUSTOMERS = 100_000
@@ -78,7 +78,33 @@ def print_report(result: Any) -> None:
         )
 
 
-def score(data_dir: Path, args: argparse.Namespace, full_refresh: bool = False) -> int:
+def print_campaign_results(result: Any) -> None:
+    """Each campaign's response rates and uplift, when the data has campaigns."""
+    target = target_named(result.target_name, result.paths)
+    columns, rows = target.call(target.read_published, "fct_campaign_results")
+    campaigns = sorted((dict(zip(columns, row)) for row in rows), key=lambda campaign: campaign["campaign_id"])
+    if not campaigns:
+        return
+    print(f"\n{'campaign':<12}{'channel':<9}{'treated':>9}{'control':>9}{'rate':>8}{'control':>9}  uplift (interval)")
+    for campaign in campaigns:
+        treated_rate, control_rate = campaign["treated_response_rate"], campaign["control_response_rate"]
+        uplift = campaign["response_rate_uplift"]
+        interval = "" if uplift is None else (
+            f"{uplift:+.1%} ({campaign['response_rate_uplift_lower_bound']:+.1%} to "
+            f"{campaign['response_rate_uplift_upper_bound']:+.1%})"
+        )
+        print(
+            f"{campaign['campaign_id']:<12}{campaign['channel'] or '':<9}{campaign['treated_customer_count']:>9,}"
+            f"{campaign['control_customer_count']:>9,}{'' if treated_rate is None else f'{treated_rate:.1%}':>8}"
+            f"{'' if control_rate is None else f'{control_rate:.1%}':>9}  {interval}"
+        )
+    print("Per segment at send time: marts.fct_campaign_segment_results")
+
+
+def refresh(
+    data_dir: Path, args: argparse.Namespace, as_of_date: date | None = None, full_refresh: bool = False
+) -> Any:
+    """Runs the refresh flow; returns its result, or None after printing why it failed."""
     quiet_prefect_environment()
     from scorehouse.contract import ContractError
     from scorehouse.dbt_runner import DbtFailed
@@ -86,19 +112,43 @@ def score(data_dir: Path, args: argparse.Namespace, full_refresh: bool = False) 
         DEFAULT_WAREHOUSE_DIR, GateFailed, InvalidSetting, RefreshAlreadyRunning, refresh_scores,
     )
 
+    overrides = dbt_var_overrides(args)
+    if as_of_date is not None:
+        overrides["as_of_date"] = as_of_date.isoformat()
     try:
-        result = refresh_scores(
+        return refresh_scores(
             data_dir=data_dir.resolve(),
             warehouse_dir=(args.warehouse_dir or DEFAULT_WAREHOUSE_DIR).resolve(),
-            dbt_vars=dbt_var_overrides(args),
+            dbt_vars=overrides,
             target_name=args.target,
             full_refresh=full_refresh,
         )
     except (ContractError, DbtFailed, GateFailed, InvalidSetting, RefreshAlreadyRunning) as error:
         print(f"scorehouse: {error}", file=sys.stderr)
+        return None
+
+
+def score(data_dir: Path, args: argparse.Namespace, full_refresh: bool = False) -> int:
+    result = refresh(data_dir, args, full_refresh=full_refresh)
+    if result is None:
         return 1
     print_report(result)
+    print_campaign_results(result)
     return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Generates the demo data and scores it twice: first as of the day before the first campaign, which
+    records every customer's segment at send time in the score history, then as asked (default: today)."""
+    # history through yesterday: rows stamped later today would be quarantined as lying in the future
+    yesterday = date.today() - timedelta(days=1)
+    summary = demo_data.generate(DEMO_DATA_DIR, customers=args.customers, seed=args.seed, end_date=yesterday)
+    print(f"Generated demo data in {DEMO_DATA_DIR}: " + ", ".join(f"{k} {v:,}" for k, v in summary.row_counts.items()))
+    before_campaigns = min(demo_data.campaign_send_dates(yesterday).values()) - timedelta(days=1)
+    print(f"Scoring as of {before_campaigns}, before the first campaign, for the segments at send time")
+    if refresh(DEMO_DATA_DIR, args, as_of_date=before_campaigns) is None:
+        return 1
+    return score(DEMO_DATA_DIR, args)
 
 
 def serve_on_schedule(args: argparse.Namespace) -> int:
@@ -165,11 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "generate":
         return demo_data.run(args)
     if args.command == "demo":
-        # history through yesterday: rows stamped later today would be quarantined as lying in the future
-        yesterday = date.today() - timedelta(days=1)
-        summary = demo_data.generate(DEMO_DATA_DIR, customers=args.customers, seed=args.seed, end_date=yesterday)
-        print(f"Generated demo data in {DEMO_DATA_DIR}: " + ", ".join(f"{k} {v:,}" for k, v in summary.row_counts.items()))
-        return score(DEMO_DATA_DIR, args)
+        return demo(args)
     if args.command == "serve":
         return serve_on_schedule(args)
     return score(args.data_dir, args, full_refresh=args.full_refresh)

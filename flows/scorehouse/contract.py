@@ -19,10 +19,13 @@ TYPE_SAMPLE_ROWS = 1000
 
 # DuckDB type each column kind must parse as.
 PARSE_TYPES = {"timestamp": "TIMESTAMP", "number": "DECIMAL(38, 6)", "integer": "BIGINT"}
+# How a boolean may be written, in any letter case (staging reads them the same way: macro boolean_from_text).
+BOOLEAN_TEXTS = ("true", "false", "t", "f", "1", "0")
 KIND_DESCRIPTIONS = {
     "timestamp": "an ISO 8601 timestamp such as 2025-05-01 13:45:00",
     "number": "a number such as 19.99",
     "integer": "a whole number",
+    "boolean": "true or false (t/f and 1/0 are read the same way)",
 }
 FORMATS = ("csv", "parquet")
 
@@ -34,7 +37,7 @@ class ContractError(ValueError):
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text, timestamp, number or integer
+    kind: str  # text, timestamp, number, integer or boolean
     required: bool = True
 
 
@@ -103,6 +106,28 @@ CONTRACT: tuple[Entity, ...] = (
             Column("score", "integer"),
         ),
     ),
+    Entity(
+        "campaign_sends",
+        required=False,
+        columns=(
+            Column("campaign_id", "text"),
+            Column("customer_id", "text"),
+            Column("sent_at", "timestamp"),
+            Column("channel", "text", required=False),
+            Column("is_control", "boolean"),
+        ),
+    ),
+    Entity(
+        "campaign_responses",
+        required=False,
+        columns=(
+            Column("campaign_id", "text"),
+            Column("customer_id", "text"),
+            Column("responded_at", "timestamp"),
+            Column("response_type", "text"),
+            Column("revenue", "number", required=False),
+        ),
+    ),
 )
 
 
@@ -120,6 +145,15 @@ def scan_source(file_format: str, path: Path) -> str:
     if file_format == "csv":
         return f"read_csv({sql_string(str(path))}, all_varchar = true, header = true)"
     return f"read_parquet({sql_string(str(path))})"
+
+
+def parsed_value(column: Column) -> str:
+    """DuckDB expression that is non-null exactly when the column's value reads as the column's kind."""
+    text = f"cast({quote_identifier(column.name)} as varchar)"
+    if column.kind == "boolean":
+        accepted = ", ".join(sql_string(value) for value in BOOLEAN_TEXTS)
+        return f"case when lower(trim({text})) in ({accepted}) then true end"
+    return f"try_cast({text} as {PARSE_TYPES[column.kind]})"
 
 
 def sql_string(value: str) -> str:
@@ -166,14 +200,10 @@ def check_file(connection: duckdb.DuckDBPyConnection, entity_files: EntityFiles,
     if connection.execute(f"select count(*) from (select 1 from {source} limit 1)").fetchone()[0] == 0:
         raise ContractError(f"{path}: the file has no rows; '{entity.name}' needs at least one.")
 
-    typed_columns = [c for c in entity.columns if c.kind in PARSE_TYPES and c.name in present]
+    typed_columns = [c for c in entity.columns if c.kind in KIND_DESCRIPTIONS and c.name in present]
     if not typed_columns:
         return
-    counts = ", ".join(
-        f"count({quote_identifier(c.name)}), "
-        f"count(try_cast(cast({quote_identifier(c.name)} as varchar) as {PARSE_TYPES[c.kind]}))"
-        for c in typed_columns
-    )
+    counts = ", ".join(f"count({quote_identifier(c.name)}), count({parsed_value(c)})" for c in typed_columns)
     sampled = connection.execute(
         f"select {counts} from (select * from {source} limit {TYPE_SAMPLE_ROWS})"
     ).fetchone()

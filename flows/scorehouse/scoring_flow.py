@@ -46,6 +46,8 @@ STAGED_TABLES = {
     "order_items": "staging.stg_shop__order_items",
     "events": "staging.stg_shop__events",
     "nps_responses": "staging.stg_shop__nps_responses",
+    "campaign_sends": "staging.stg_shop__campaign_sends",
+    "campaign_responses": "staging.stg_shop__campaign_responses",
 }
 # Built only after the outputs gate, with everything downstream of it (dbt's `model+` selection).
 HISTORY_MODEL = "fct_customer_score_history"

@@ -42,6 +42,8 @@ PUBLISHED_TABLES = (
     "marts.fct_score_stability",
     "marts.fct_lead_scores",
     "marts.fct_lead_score_rule_hits",
+    "marts.fct_campaign_results",
+    "marts.fct_campaign_segment_results",
 )
 Result = TypeVar("Result")
 

@@ -12,4 +12,7 @@
     {%- do scorehouse.numeric_var('psi_warning_threshold', 0, 100) -%}
     {%- do scorehouse.numeric_var('lead_qualifying_points', 0, 1000000) -%}
     {%- do scorehouse.numeric_var('lead_behaviour_window_days', 1, 36500, whole_number=true) -%}
+    {%- do scorehouse.numeric_var('campaign_attribution_days', 1, 3650, whole_number=true) -%}
+    {%- do scorehouse.campaign_confidence_z() -%}
+    {%- do scorehouse.numeric_var('campaign_min_group_customers', 1, 1000000000, whole_number=true) -%}
 {% endmacro %}

@@ -5,6 +5,8 @@
     ('order_items', 'stg_shop__order_items_checked', 'order_id'),
     ('events', 'stg_shop__events_checked', 'customer_id'),
     ('nps_responses', 'stg_shop__nps_responses_checked', 'customer_id'),
+    ('campaign_sends', 'stg_shop__campaign_sends_checked', 'customer_id'),
+    ('campaign_responses', 'stg_shop__campaign_responses_checked', 'customer_id'),
 ] %}
 
 with

@@ -1,0 +1,1 @@
+{{ campaign_results(ref('int_campaign_sends_attributed'), ['campaign_id', 'segment_name']) }}
