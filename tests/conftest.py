@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,10 @@ import pytest
 from scorehouse.cli import quiet_prefect_environment
 
 quiet_prefect_environment()
+# pyspark.sql.connect, which Great Expectations imports, takes a process whose __main__ has neither a spec
+# nor a file for a doctest run and exits; pytest-xdist's workers are such processes (`make test` uses them)
+if getattr(sys.modules["__main__"], "__spec__", None) is None and not hasattr(sys.modules["__main__"], "__file__"):
+    sys.modules["__main__"].__file__ = "pytest-xdist worker"
 
 from prefect.testing.utilities import prefect_test_harness  # noqa: E402  (after the settings above)
 

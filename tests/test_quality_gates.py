@@ -19,7 +19,6 @@ from scorehouse.quality_gates import ExpectationOutcome, GateResult, GateSetting
 from scorehouse.warehouse_targets import WarehousePaths
 
 NOW = datetime(2025, 7, 3, 11, 0, 0)  # naive UTC
-SEGMENTS_AS_OF = "2025-06-30"
 NEWEST_GOOD_ORDER = "2025-07-01 11:00:00"  # exactly the 48 h SLA before NOW
 SETTINGS = GateSettings(
     freshness_sla_hours=48,
@@ -207,10 +206,7 @@ def outputs_bad(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
         segments=[("C1", "champions"), ("C1", "loyal"), (None, "loyal"), ("C4", None), ("C5", "prospect")],
         scores=[("C1", 120.0, 0, 6, 7), ("C2", -1.0, 1, 1, 1)],
         shares=[("champions", 0.9), ("loyal", 1.5)],  # no 'lost' row at all
-        staged_customers=[
-            ("C1", "2025-01-01 00:00:00"), ("C2", "2025-01-01 00:00:00"), ("C3", "2025-01-01 00:00:00"),
-            ("C6", "2025-07-01 00:00:00"),
-        ],
+        staged_customer_ids=["C1", "C2", "C3"],
     )
     return check_outputs(on_duckdb(warehouse), SETTINGS)
 
@@ -406,7 +402,7 @@ def test_a_missing_table_fails_the_gate_with_the_error(tmp_path: Path) -> None:
         segments=[("C1", "champions")],
         scores=[("C1", 100.0, 5, 5, 5)],
         shares=[("champions", 0.5), ("lost", 0.0)],
-        staged_customers=[("C1", "2025-01-01 00:00:00")],
+        staged_customer_ids=["C1"],
     )
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("drop table marts.segment_summary")
