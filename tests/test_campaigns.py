@@ -411,7 +411,9 @@ def test_the_demo_scores_before_the_first_campaign_then_as_asked(
     monkeypatch.setattr(cli, "DEMO_DATA_DIR", tmp_path)
     as_of_dates: list[date | None] = []
     monkeypatch.setattr(
-        cli, "refresh", lambda data_dir, args, as_of_date=None: as_of_dates.append(as_of_date) or data_dir
+        cli,
+        "refresh",
+        lambda data_dir, args, as_of_date=None, full_refresh=False: as_of_dates.append(as_of_date) or data_dir,
     )
     monkeypatch.setattr(cli, "print_report", lambda result: None)
     monkeypatch.setattr(cli, "print_campaign_results", lambda result: None)
