@@ -17,11 +17,10 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/scorehouse demo
 
-# the Spark target needs Java; tests start their own PostgreSQL server (scripts/postgres-server).
-# Two workers, each taking whole test files (module fixtures build warehouses once per file).
+# the Spark target needs Java; tests start their own PostgreSQL server (scripts/postgres-server)
 test: setup
 	scripts/ensure-java
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest
 
 # Regenerate the pinned set after changing dependency ranges in pyproject.toml.
 lock:
