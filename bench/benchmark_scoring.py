@@ -37,6 +37,8 @@ from pathlib import Path
 
 import duckdb
 
+from scorehouse.contract import CONTRACT
+
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_WORK_DIR = BENCH_DIR / "work"
 RESULTS_DIR = BENCH_DIR / "results"
@@ -47,7 +49,8 @@ HELD_BACK_FRESHNESS_SLA_HOURS = 24 * 90
 SEED = 7
 SAMPLE_SECONDS = 0.2
 SLOWEST_NODES_SHOWN = 5
-RAW_TABLES = ("customers", "orders", "order_items", "events", "nps_responses")
+# every input of the contract, campaigns included, as the generator writes them
+RAW_TABLES = tuple(entity.name for entity in CONTRACT)
 FLOW_STAGES = (
     "check_inputs", "check_settings", "load_inputs", "raw_gate",
     "build_models", "outputs_gate", "record_history", "publish_outputs", "read_results",
