@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/scorehouse demo
 
-# the Spark target needs Java; tests start their own PostgreSQL server (scripts/postgres-server)
+# the Spark target needs Java, the report's browser test Chromium; tests start their own PostgreSQL server (scripts/postgres-server)
 test: setup
 	scripts/ensure-java
+	scripts/ensure-chromium
 	$(BIN)/pytest
 
 # Regenerate the pinned set after changing dependency ranges in pyproject.toml.
