@@ -1,4 +1,5 @@
-"""`scorehouse` command line: generate demo data, score a data directory, or both (`demo`)."""
+"""`scorehouse` command line: generate demo data, score a data directory, or both (`demo`), and write the
+HTML report of what is published (`report`)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,10 @@ def print_report(result: Any) -> None:
     print("  tables: " + ", ".join(publication.row_counts))
     print("Quarantine: staging.stg_shop__quarantined_rows")
     print(f"Run log: {paths.run_log}; Data Docs: {paths.data_docs}")
+    if result.report is not None:
+        print(f"Report: {result.report.path}")
+    else:
+        print(f"scorehouse: {result.report_error}; `scorehouse report` writes it again", file=sys.stderr)
     print("Raw rows loaded: " + ", ".join(f"{name} {count:,}" for name, count in result.raw_row_counts.items()))
     quarantined = result.quarantined_row_counts
     print("Rows quarantined: " + (", ".join(f"{name} {count:,}" for name, count in quarantined.items()) or "none"))
@@ -174,6 +179,22 @@ def serve_on_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
+def write_html_report(args: argparse.Namespace) -> int:
+    """Writes the HTML report of the published tables and the run log, without refreshing anything."""
+    from scorehouse.report import PublishedTablesUnreadable, write_report
+    from scorehouse.scoring_flow import DEFAULT_WAREHOUSE_DIR, utc_now
+    from scorehouse.warehouse_targets import WarehousePaths
+
+    target = target_named(args.target, WarehousePaths((args.warehouse_dir or DEFAULT_WAREHOUSE_DIR).resolve()))
+    try:
+        report = write_report(target, utc_now(), args.output)
+    except PublishedTablesUnreadable as error:
+        print(f"scorehouse: {error}", file=sys.stderr)
+        return 1
+    print(f"Report: {report.path} ({report.chart_count} charts)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scorehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -207,6 +228,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--name", default="scheduled", help="deployment name, refresh-scores/<name> in Prefect (default: scheduled)",
     )
     add_scoring_arguments(serve_parser)
+
+    report_parser = commands.add_parser(
+        "report", help="write the static HTML report of the published tables and the run log",
+    )
+    report_parser.add_argument(
+        "--target", choices=TARGET_NAMES, default=configured_target_name(),
+        help="warehouse whose published tables to read (default: $SCOREHOUSE_TARGET, else duckdb)",
+    )
+    report_parser.add_argument(
+        "--warehouse-dir", type=Path, help="folder of the run log and, for duckdb and spark, the warehouse (default: warehouse/)",
+    )
+    report_parser.add_argument("--output", type=Path, help="where to write the page (default: <warehouse-dir>/report.html)")
     return parser
 
 
@@ -218,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         return demo(args)
     if args.command == "serve":
         return serve_on_schedule(args)
+    if args.command == "report":
+        return write_html_report(args)
     return score(args.data_dir, args, full_refresh=args.full_refresh)
 
 

@@ -30,6 +30,7 @@ from scorehouse.contract import ContractError, EntityFiles, check_data_dir
 from scorehouse.dbt_runner import PROJECT_DIR, DbtFailed, run_dbt
 from scorehouse.loading import RawLoad
 from scorehouse.quality_gates import ExpectationOutcome, GateResult, GateSettings, check_outputs, check_raw
+from scorehouse.report import Report, write_report
 from scorehouse.run_log import RunRecord, append_run
 from scorehouse.warehouse_targets import (
     Publication,
@@ -90,6 +91,9 @@ class RefreshResult:
     staged_row_counts: dict[str, int]
     quarantined_row_counts: dict[str, int]
     segment_summary: list[dict[str, Any]]
+    # None when the report could not be written (report_error says why); the publication stands either way
+    report: Report | None
+    report_error: str | None
 
 
 def is_transient(error: BaseException) -> bool:
@@ -259,6 +263,13 @@ def summarize(target: WarehouseTarget) -> tuple[dict[str, int], dict[str, int], 
 
 
 @task(cache_policy=NO_CACHE)
+def write_html_report(target: WarehouseTarget, written_at: datetime) -> Report:
+    report = write_report(target, written_at)
+    get_run_logger().info("report written to %s (%d charts)", report.path, report.chart_count)
+    return report
+
+
+@task(cache_policy=NO_CACHE)
 def read_results(target: WarehouseTarget) -> tuple[dict[str, int], dict[str, int], list[dict[str, Any]]]:
     return target.call(summarize, target)
 
@@ -319,4 +330,14 @@ def refresh_scores(
                 sum(publication.row_counts.values()), None, None,
             ),
         )
-    return RefreshResult(run_id, target.name, paths, publication, raw_counts, staged, quarantined, summary)
+        # After the run log, so the report shows this run. The published tables are BI's contract and are
+        # already in place: a report that cannot be written is logged and reported, not a failed run.
+        report, report_error = None, None
+        try:
+            report = write_html_report(target, utc_now())
+        except Exception as error:  # noqa: BLE001 - any failure of this last, optional step
+            report_error = f"the HTML report was not written: {error}"
+            get_run_logger().warning(report_error)
+    return RefreshResult(
+        run_id, target.name, paths, publication, raw_counts, staged, quarantined, summary, report, report_error
+    )

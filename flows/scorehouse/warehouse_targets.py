@@ -44,6 +44,8 @@ PUBLISHED_TABLES = (
     "marts.fct_lead_score_rule_hits",
     "marts.fct_campaign_results",
     "marts.fct_campaign_segment_results",
+    "marts.fct_rfm_grid",
+    "marts.fct_composite_score_histogram",
 )
 Result = TypeVar("Result")
 

@@ -15,4 +15,5 @@
     {%- do scorehouse.numeric_var('campaign_attribution_days', 1, 3650, whole_number=true) -%}
     {%- do scorehouse.campaign_confidence_z() -%}
     {%- do scorehouse.numeric_var('campaign_min_group_customers', 1, 1000000000, whole_number=true) -%}
+    {%- do scorehouse.numeric_var('composite_score_bin_width', 1, 100, whole_number=true) -%}
 {% endmacro %}

@@ -1,0 +1,352 @@
+"""The static HTML report: one self-contained page (plotly.js inlined, no request leaves it) drawn from the
+published tables, so it shows exactly what BI reads, on every target.
+
+Only aggregated tables are read (segment_summary, fct_rfm_grid, fct_composite_score_histogram, ...); the
+customer-level work stays in the warehouse. Sections whose table is not published, or is empty, are
+replaced by a note saying why. The data-quality section comes from the run log.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import plotly.graph_objects as go
+from markupsafe import Markup
+from plotly.offline import get_plotlyjs
+from plotly.subplots import make_subplots
+
+from scorehouse.run_log import read_runs
+from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehouseTarget
+
+REPORT_FILE_NAME = "report.html"
+# Read when published; the last two are optional: their sections say so when a version lacks them.
+REPORT_TABLES = (
+    "segment_summary",
+    "fct_rfm_grid",
+    "fct_composite_score_histogram",
+    "fct_segment_migrations",
+    "fct_score_validation",
+    "fct_fairness_audit",
+)
+RECENT_RUN_COUNT = 10
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the page: a chart (plotly's HTML), a table, or a note saying why it is missing."""
+
+    title: str
+    chart: Markup | None = None
+    table: Table | None = None
+    note: str | None = None
+
+
+def read_report_tables(target: WarehouseTarget) -> dict[str, Table]:
+    """The report's tables among the published ones, read as BI reads them (run through `target.call`)."""
+    published = {name.split(".", 1)[1] for name in PUBLISHED_TABLES}
+    return {name: Table(*target.read_published(name)) for name in REPORT_TABLES if name in published}
+
+
+def plain(value: Any) -> Any:
+    """Warehouse values as plotly and the page take them: decimals as floats, dates as ISO text."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return value
+
+
+def chart_html(figure: go.Figure, chart_id: str) -> Markup:
+    """The figure's div and script; plotly.js itself is inlined once in the page head."""
+    figure.update_layout(margin={"l": 60, "r": 20, "t": 40, "b": 60}, height=420, template="plotly_white")
+    return Markup(figure.to_html(full_html=False, include_plotlyjs=False, div_id=chart_id,
+                                 config={"displaylogo": False, "responsive": True}))
+
+
+def segment_section(table: Table) -> Section:
+    segments = sorted(table.records(), key=lambda segment: segment["display_order"])
+    names = [segment["segment_name"] for segment in segments]
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("Customers", "Window revenue"))
+    figure.add_trace(go.Bar(x=names, y=[plain(s["customer_count"]) for s in segments], name="customers"), 1, 1)
+    figure.add_trace(go.Bar(x=names, y=[plain(s["window_revenue"]) for s in segments], name="revenue"), 1, 2)
+    figure.update_layout(showlegend=False)
+    columns = ["segment_name", "customer_count", "customer_share", "window_revenue", "lifetime_revenue",
+               "average_composite_score", "vip_customer_count"]
+    summary = Table(columns, [tuple(segment[column] for column in columns) for segment in segments])
+    return Section("Segments: size and revenue", chart_html(figure, "chart-segments"), summary)
+
+
+def rfm_grid_section(table: Table) -> Section:
+    title = "Recency x frequency scores"
+    cells = table.records()
+    if not cells:
+        return Section(title, note="No customer is scored yet (no purchase up to the as-of date).")
+    top_score = max(max(cell["recency_score"], cell["frequency_score"]) for cell in cells)
+    scores = list(range(1, top_score + 1))
+    counts = {(cell["recency_score"], cell["frequency_score"]): plain(cell["customer_count"]) for cell in cells}
+    grid = [[counts.get((recency, frequency), 0) for recency in scores] for frequency in scores]
+    figure = go.Figure(go.Heatmap(
+        x=scores, y=scores, z=grid, colorscale="Blues", text=grid, texttemplate="%{text}",
+        hovertemplate="R %{x}, F %{y}: %{z} customers<extra></extra>",
+    ))
+    figure.update_xaxes(title_text="recency score", dtick=1)
+    figure.update_yaxes(title_text="frequency score", dtick=1)
+    return Section(title, chart_html(figure, "chart-rfm-grid"))
+
+
+def score_histogram_section(table: Table) -> Section:
+    bins = sorted(table.records(), key=lambda score_bin: score_bin["bin_index"])
+    labels = [f"{plain(b['bin_start_score']):g}-{plain(b['bin_end_score']):g}" for b in bins]
+    figure = go.Figure(go.Bar(x=labels, y=[plain(b["customer_count"]) for b in bins]))
+    figure.update_xaxes(title_text="composite score (the last bin includes 100)")
+    figure.update_yaxes(title_text="customers")
+    title = "Composite score distribution"
+    if not any(plain(b["customer_count"]) for b in bins):
+        return Section(title, chart_html(figure, "chart-score-histogram"),
+                       note="No customer has a composite score yet; every bin is empty.")
+    return Section(title, chart_html(figure, "chart-score-histogram"))
+
+
+def migration_matrix(
+    moves: list[dict[str, Any]], segment_order: dict[str, int]
+) -> tuple[Any, Any, list[str], list[str], list[list[int]]]:
+    """From date, to date, from-segments, to-segments and customer counts (a row per from-segment) of the
+    moves from the previous snapshot to the latest one: the pair of the latest to-date with the latest
+    from-date before it. Segments in display order; the placeholders for customers who arrived or left (not
+    segments of segment_summary) come last."""
+    to_date = max(move["to_as_of_date"] for move in moves)
+    from_date = max(move["from_as_of_date"] for move in moves if move["to_as_of_date"] == to_date)
+    latest = [move for move in moves if (move["from_as_of_date"], move["to_as_of_date"]) == (from_date, to_date)]
+
+    def in_display_order(names: set[str]) -> list[str]:
+        return sorted(names, key=lambda name: (segment_order.get(name, math.inf), name))
+
+    from_names = in_display_order({move["from_segment_name"] for move in latest})
+    to_names = in_display_order({move["to_segment_name"] for move in latest})
+    counts = {(move["from_segment_name"], move["to_segment_name"]): plain(move["customer_count"]) for move in latest}
+    grid = [[counts.get((from_name, to_name), 0) for to_name in to_names] for from_name in from_names]
+    return from_date, to_date, from_names, to_names, grid
+
+
+def migration_section(table: Table, segment_order: dict[str, int]) -> Section:
+    title = "Segment migrations since the previous snapshot"
+    if not table.rows:
+        return Section(title, note="The score history holds one as-of date so far; migrations appear after the "
+                                   "next refresh with a later as-of date.")
+    from_date, to_date, from_names, to_names, grid = migration_matrix(table.records(), segment_order)
+    figure = go.Figure(go.Heatmap(
+        x=to_names, y=from_names, z=grid, colorscale="Purples", text=grid, texttemplate="%{text}",
+        hovertemplate="%{y} to %{x}: %{z} customers<extra></extra>",
+    ))
+    figure.update_xaxes(title_text=f"segment on {plain(to_date)}")
+    figure.update_yaxes(title_text=f"segment on {plain(from_date)}", autorange="reversed")
+    return Section(title, chart_html(figure, "chart-migrations"))
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def validation_section(table: Table | None) -> Section:
+    """Lift by score decile: the first column named like *decile* on x, one line per *lift* column and per
+    combination of the table's other text columns (e.g. one per score), the table itself underneath."""
+    title = "Score validation: lift by decile"
+    if table is None:
+        return Section(title, note="marts.fct_score_validation is not published by this version; nothing to show.")
+    if not table.rows:
+        return Section(title, table=table,
+                       note="marts.fct_score_validation is empty: no outcome has been observed after a scored "
+                            "as-of date yet.")
+    records = table.records()
+    decile_column = next((column for column in table.columns if "decile" in column), None)
+    lift_columns = [column for column in table.columns if "lift" in column and is_number(records[0][column])]
+    if decile_column is None or not lift_columns:
+        return Section(title, table=table,
+                       note="The validation table has no decile and lift columns to chart; its rows are listed.")
+    series_columns = [column for column in table.columns if column != decile_column
+                      and not is_number(records[0][column]) and not isinstance(records[0][column], bool)]
+    figure = go.Figure()
+    for lift_column in lift_columns:
+        series: dict[tuple, list[dict[str, Any]]] = {}
+        for record in records:
+            series.setdefault(tuple(plain(record[column]) for column in series_columns), []).append(record)
+        for key, members in sorted(series.items(), key=lambda item: str(item[0])):
+            members.sort(key=lambda record: plain(record[decile_column]))
+            figure.add_trace(go.Scatter(
+                x=[plain(record[decile_column]) for record in members],
+                y=[plain(record[lift_column]) for record in members],
+                mode="lines+markers", name=" ".join([lift_column, *map(str, key)]),
+            ))
+    figure.add_hline(y=1, line_dash="dot", line_color="grey")
+    figure.update_xaxes(title_text=decile_column, dtick=1)
+    figure.update_yaxes(title_text="lift (1 = no better than average)")
+    return Section(title, chart_html(figure, "chart-validation"), table)
+
+
+def fairness_section(table: Table | None) -> Section:
+    title = "Fairness audit"
+    if table is None:
+        return Section(title, note="marts.fct_fairness_audit is not published by this version; nothing to show.")
+    if not table.rows:
+        return Section(title, table=table, note="marts.fct_fairness_audit is empty.")
+    return Section(title, table=table)
+
+
+def gate_outcome(run: dict[str, Any]) -> str:
+    """What the quality gates said in one run: a run that published passed both, since each gate stops the
+    run on failure; a failed run names the check that stopped it (a gate or another step)."""
+    if run["status"] in ("published", "unchanged"):
+        return "both quality gates passed"
+    return f"stopped by {run['failed_check']}"
+
+
+def quality_section(run_log_path: Path) -> Section:
+    title = "Data quality of the last runs"
+    if not run_log_path.exists():
+        return Section(title, note=f"No run log at {run_log_path}.")
+    runs = list(reversed(read_runs(run_log_path)))[:RECENT_RUN_COUNT]
+    columns = ["started_at", "status", "gates", "raw_rows", "staged_rows", "quarantined_rows", "published_rows",
+               "message"]
+    rows = [tuple(gate_outcome(run) if column == "gates" else run[column] for column in columns) for run in runs]
+    return Section(title, table=Table(columns, rows))
+
+
+def format_cell(value: Any) -> str:
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.2f}"
+    return str(value)
+
+
+TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string("""\
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>scorehouse report, as of {{ as_of_date }}</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+h1 { margin-bottom: 0.2em; }
+.status { padding: 0.6em 1em; border-radius: 4px; }
+.status.ok { background: #e6f4ea; } .status.failed { background: #fce8e6; }
+.note { color: #555; font-style: italic; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.7em; text-align: left; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
+</style>
+<script>{{ plotly_js }}</script>
+</head>
+<body>
+<h1>scorehouse report</h1>
+<p>Scores as of {{ as_of_date }} from the published tables of the {{ target_name }} target; written {{ written_at }} UTC.</p>
+{% if last_run %}
+<p class="status {{ 'ok' if last_run.status in ('published', 'unchanged') else 'failed' }}" id="last-run">
+Last run: {{ last_run.status }} (started {{ last_run.started_at }}), {{ last_gates }}.
+{% if last_run.status == 'failed' %}The tables below are still those of the last publication.{% endif %}
+</p>
+{% endif %}
+{% for section in sections %}
+<section>
+<h2>{{ section.title }}</h2>
+{% if section.note %}<p class="note">{{ section.note }}</p>{% endif %}
+{% if section.chart %}{{ section.chart }}{% endif %}
+{% if section.table and section.table.rows %}
+<table>
+<tr>{% for column in section.table.columns %}<th>{{ column }}</th>{% endfor %}</tr>
+{% for row in section.table.rows %}
+<tr>{% for value in row %}<td{% if is_number(value) %} class="number"{% endif %}>{{ format_cell(value) }}</td>{% endfor %}</tr>
+{% endfor %}
+</table>
+{% endif %}
+</section>
+{% endfor %}
+</body>
+</html>
+""")
+
+
+def render_report(
+    tables: dict[str, Table], run_log_path: Path, target_name: str, written_at: datetime
+) -> tuple[str, int]:
+    """The page's HTML, and how many charts it holds."""
+    segment_order = {segment["segment_name"]: segment["display_order"]
+                     for segment in tables["segment_summary"].records()}
+    sections = [
+        quality_section(run_log_path),
+        segment_section(tables["segment_summary"]),
+        rfm_grid_section(tables["fct_rfm_grid"]),
+        score_histogram_section(tables["fct_composite_score_histogram"]),
+        migration_section(tables["fct_segment_migrations"], segment_order),
+        validation_section(tables.get("fct_score_validation")),
+        fairness_section(tables.get("fct_fairness_audit")),
+    ]
+    runs = read_runs(run_log_path) if run_log_path.exists() else []
+    last_run = runs[-1] if runs else None
+    as_of_dates = {plain(segment["as_of_date"]) for segment in tables["segment_summary"].records()}
+    html = TEMPLATE.render(
+        plotly_js=Markup(get_plotlyjs()),
+        as_of_date=", ".join(sorted(as_of_dates)) or "unknown",
+        target_name=target_name,
+        written_at=written_at.isoformat(sep=" ", timespec="seconds"),
+        last_run=last_run,
+        last_gates=gate_outcome(last_run) if last_run else "",
+        sections=sections,
+        is_number=is_number,
+        format_cell=format_cell,
+    )
+    return html, sum(section.chart is not None for section in sections)
+
+
+class PublishedTablesUnreadable(RuntimeError):
+    """The report's tables could not be read from the published warehouse (nothing published yet, or it is
+    unreachable)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    path: Path
+    chart_count: int
+
+
+def write_report(target: WarehouseTarget, written_at: datetime, path: Path | None = None) -> Report:
+    """Writes the report (default: <warehouse_dir>/report.html) from the published tables; the file is
+    replaced whole, so a reader never sees half a page and a failed write leaves the previous report."""
+    path = path or target.paths.directory / REPORT_FILE_NAME
+    try:
+        tables = target.call(read_report_tables, target)
+    except Exception as error:  # noqa: BLE001 - each target raises its own client's errors
+        raise PublishedTablesUnreadable(
+            f"could not read the published tables on {target.name} ({error}); run a refresh first"
+        ) from error
+    html, chart_count = render_report(tables, target.paths.run_log, target.name, written_at)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging_path = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        staging_path.write_text(html, encoding="utf-8")
+        os.replace(staging_path, path)
+    finally:
+        staging_path.unlink(missing_ok=True)
+    return Report(path, chart_count)

@@ -1,0 +1,242 @@
+"""The static HTML report: its aggregate marts against the hand-computed known-answer set, the report the
+refresh writes after publishing, its sections without data, and the page itself in headless Chromium (no
+console errors, every chart drawn, no request leaving the page)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import WebDriverWait
+
+from scorehouse.cli import main
+from scorehouse.report import REPORT_FILE_NAME, Table, migration_matrix, render_report
+from scorehouse.scoring_flow import RefreshResult, refresh_scores
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+KNOWN_ANSWER_DIR = Path(__file__).parent / "fixtures" / "known_answer"
+KNOWN_ANSWER_VARS = {"as_of_date": "2025-06-30", "vip_top_percent": 34, "raw_row_defect_tolerance": 0.1}
+KNOWN_ANSWER_NOW = datetime(2025, 7, 6, 0, 0, 0)
+# The charts of a report on one as-of date: no migrations yet, and no validation or fairness charts.
+ONE_SNAPSHOT_CHARTS = {"chart-segments", "chart-rfm-grid", "chart-score-histogram"}
+RENDERED_CHARTS_SCRIPT = """
+return Array.from(document.querySelectorAll('.plotly-graph-div'))
+    .filter(chart => chart.querySelector('.main-svg') !== null).map(chart => chart.id);
+"""
+# every element that could fetch, and every resource the page did fetch
+REQUESTS_SCRIPT = """
+const fetching = Array.from(document.querySelectorAll('[src], link[href]')).map(node => node.src || node.href);
+return fetching.concat(performance.getEntriesByType('resource').map(entry => entry.name));
+"""
+
+
+@pytest.fixture(scope="module")
+def known_answer_run(tmp_path_factory: pytest.TempPathFactory) -> RefreshResult:
+    return refresh_scores(
+        data_dir=KNOWN_ANSWER_DIR,
+        warehouse_dir=tmp_path_factory.mktemp("report"),
+        dbt_vars=KNOWN_ANSWER_VARS,
+        now=KNOWN_ANSWER_NOW,
+    )
+
+
+def published(result: RefreshResult, sql: str) -> list[tuple]:
+    with duckdb.connect(str(result.paths.published), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_rfm_grid_counts_each_scored_customer_in_its_cell(known_answer_run: RefreshResult) -> None:
+    # (R, F): customer's monetary, from tests/fixtures/known_answer/README.md; the prospects C08 and C09
+    # are not scored. No two buyers share a cell there.
+    expected = {
+        (5, 5): 1000,  # C01
+        (4, 5): 200,  # C02
+        (4, 2): 500,  # C03
+        (2, 4): 200,  # C04
+        (1, 2): 60,  # C05
+        (1, 1): 0,  # C06
+        (5, 2): 40,  # C07
+        (3, 4): 200,  # C10
+        (2, 2): 150,  # C11
+    }
+    rows = published(
+        known_answer_run,
+        "select recency_score, frequency_score, customer_count, window_revenue from marts.fct_rfm_grid",
+    )
+    assert {(r, f): (count, float(revenue)) for r, f, count, revenue in rows} == {
+        cell: (1, revenue) for cell, revenue in expected.items()
+    }
+
+
+def test_score_histogram_bins_the_composite_scores(known_answer_run: RefreshResult) -> None:
+    # composite = 100 * (R + F + M - 3) / 12: C06 0, C05 16.67, C11 25, C07 41.67, C04 58.33, C03 and C10
+    # 66.67 (a tie, both in 60-70), C02 83.33, and C01 100, which the last bin (90-100) holds
+    rows = published(
+        known_answer_run,
+        "select bin_index, bin_start_score, bin_end_score, customer_count "
+        "from marts.fct_composite_score_histogram order by bin_index",
+    )
+    assert rows == [
+        (0, 0, 10, 1), (1, 10, 20, 1), (2, 20, 30, 1), (3, 30, 40, 0), (4, 40, 50, 1),
+        (5, 50, 60, 1), (6, 60, 70, 2), (7, 70, 80, 0), (8, 80, 90, 1), (9, 90, 100, 1),
+    ]
+
+
+def test_the_refresh_writes_the_report_after_publishing(known_answer_run: RefreshResult) -> None:
+    report = known_answer_run.report
+    assert known_answer_run.report_error is None
+    assert report.path == known_answer_run.paths.directory / REPORT_FILE_NAME
+    html = report.path.read_text(encoding="utf-8")
+    assert "Scores as of 2025-06-30" in html
+    assert "Last run: published" in html and "both quality gates passed" in html
+    # segment table rows: champions C01 and C02, window revenue 1000 + 200
+    assert "<td>champions</td><td class=\"number\">2</td>" in html
+    assert "1,200.00" in html
+    assert "migrations appear after the next refresh" in html
+    for chart_id in ONE_SNAPSHOT_CHARTS:
+        assert f'id="{chart_id}"' in html
+
+
+def test_the_report_command_writes_a_report_of_the_published_tables(
+    known_answer_run: RefreshResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "elsewhere.html"
+    warehouse_dir = str(known_answer_run.paths.directory)
+    assert main(["report", "--target", "duckdb", "--warehouse-dir", warehouse_dir, "--output", str(output)]) == 0
+    assert "Scores as of 2025-06-30" in output.read_text(encoding="utf-8")
+    assert f"Report: {output}" in capsys.readouterr().out
+
+
+def test_the_report_command_without_a_publication_names_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--target", "duckdb", "--warehouse-dir", str(tmp_path)]) == 1
+    assert "run a refresh first" in capsys.readouterr().err
+    assert not (tmp_path / REPORT_FILE_NAME).exists()
+
+
+def test_migration_matrix_takes_the_latest_pair_in_display_order() -> None:
+    def move(from_date: date, to_date: date, from_name: str, to_name: str, count: int) -> dict:
+        return {"from_as_of_date": from_date, "to_as_of_date": to_date, "from_segment_name": from_name,
+                "to_segment_name": to_name, "customer_count": count}
+
+    january, february, march = date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31)
+    moves = [
+        move(january, march, "champions", "lost", 9),  # an older pair ending on the same date: left out
+        move(january, february, "loyal", "loyal", 8),  # a pair ending earlier: left out
+        move(february, march, "loyal", "champions", 2),
+        move(february, march, "champions", "champions", 5),
+        move(february, march, "new", "loyal", 1),
+        move(february, march, "loyal", "gone", 3),
+    ]
+    from_date, to_date, from_names, to_names, grid = migration_matrix(moves, {"champions": 1, "loyal": 2})
+    assert (from_date, to_date) == (february, march)
+    assert from_names == ["champions", "loyal", "new"]
+    assert to_names == ["champions", "loyal", "gone"]
+    assert grid == [[5, 0, 0], [2, 0, 3], [0, 1, 0]]
+
+
+def synthetic_tables() -> dict[str, Table]:
+    """Every section with data, validation and fairness included, as another version may publish them."""
+    as_of = date(2025, 3, 31)
+    return {
+        "segment_summary": Table(
+            ["segment_name", "display_order", "as_of_date", "customer_count", "customer_share", "window_revenue",
+             "lifetime_revenue", "average_composite_score", "vip_customer_count"],
+            [("champions", 1, as_of, 5, 0.5, 1000, 2000, 90.0, 2), ("loyal", 2, as_of, 5, 0.5, 300, 500, 60.0, 0)],
+        ),
+        "fct_rfm_grid": Table(["recency_score", "frequency_score", "customer_count"], [(5, 5, 4), (1, 2, 6)]),
+        "fct_composite_score_histogram": Table(
+            ["bin_index", "bin_start_score", "bin_end_score", "customer_count"], [(0, 0, 50, 3), (1, 50, 100, 7)],
+        ),
+        "fct_segment_migrations": Table(
+            ["from_as_of_date", "to_as_of_date", "from_segment_name", "to_segment_name", "customer_count"],
+            [(date(2025, 2, 28), as_of, "loyal", "champions", 2), (date(2025, 2, 28), as_of, "new", "loyal", 1)],
+        ),
+        "fct_score_validation": Table(
+            ["score_name", "score_decile", "customer_count", "response_rate", "lift"],
+            [("composite", decile, 10, 0.01 * decile, 0.2 * decile) for decile in range(1, 11)],
+        ),
+        "fct_fairness_audit": Table(["group_name", "vip_share", "is_flagged"], [("region north", 0.1, False)]),
+    }
+
+
+def test_every_section_with_data_gets_its_chart_or_table(tmp_path: Path) -> None:
+    html, chart_count = render_report(synthetic_tables(), tmp_path / "no_run_log.duckdb", "duckdb", KNOWN_ANSWER_NOW)
+    assert chart_count == 5
+    for chart_id in (*ONE_SNAPSHOT_CHARTS, "chart-migrations", "chart-validation"):
+        assert f'id="{chart_id}"' in html
+    assert "<td>region north</td>" in html and "No run log at" in html
+
+
+def test_sections_without_data_say_why(tmp_path: Path) -> None:
+    tables = synthetic_tables()
+    del tables["fct_score_validation"], tables["fct_fairness_audit"]
+    tables["fct_rfm_grid"] = Table(["recency_score", "frequency_score", "customer_count"], [])
+    tables["fct_segment_migrations"] = Table(["from_as_of_date", "to_as_of_date"], [])
+    html, chart_count = render_report(tables, tmp_path / "no_run_log.duckdb", "duckdb", KNOWN_ANSWER_NOW)
+    assert chart_count == 2  # segments and the score histogram
+    assert "No customer is scored yet" in html
+    assert "marts.fct_score_validation is not published" in html
+    assert "marts.fct_fairness_audit is not published" in html
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    """One headless Chromium for the module, through Debian's chromedriver at its own path (so Selenium
+    Manager never downloads a driver), with every host name unresolvable: a request leaving the page would
+    fail and log an error."""
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    if chromium is None or chromedriver is None:
+        pytest.fail("the browser test needs Chromium and chromedriver; run scripts/ensure-chromium")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
+                     "--host-resolver-rules=MAP * ~NOTFOUND"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def open_report(browser: webdriver.Chrome, page: Path, chart_count: int) -> None:
+    """Opens the page, waits until plotly has drawn `chart_count` charts and checks the page is clean."""
+    browser.get(page.as_uri())
+    WebDriverWait(browser, 30).until(lambda driver: len(driver.execute_script(RENDERED_CHARTS_SCRIPT)) >= chart_count)
+    assert len(browser.execute_script(RENDERED_CHARTS_SCRIPT)) == chart_count
+    assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
+    assert [url for url in browser.execute_script(REQUESTS_SCRIPT) if not url.startswith(("file:", "data:"))] == []
+
+
+def test_the_report_renders_offline_in_chromium(
+    known_answer_run: RefreshResult, browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    report = known_answer_run.report
+    open_report(browser, report.path, report.chart_count)
+    assert set(browser.execute_script(RENDERED_CHARTS_SCRIPT)) == ONE_SNAPSHOT_CHARTS
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1280, height)
+    screenshot = browser.get_screenshot_as_png()
+    (tmp_path / "report.png").write_bytes(screenshot)
+    (report.path.parent / "report.png").write_bytes(screenshot)
+    assert screenshot.startswith(b"\x89PNG")
+    print(f"report opened, checked and captured in {time.monotonic() - started:.1f} s: {report.path.parent / 'report.png'}")
+
+
+def test_every_optional_chart_renders_in_chromium(browser: webdriver.Chrome, tmp_path: Path) -> None:
+    html, chart_count = render_report(synthetic_tables(), tmp_path / "no_run_log.duckdb", "duckdb", KNOWN_ANSWER_NOW)
+    page = tmp_path / REPORT_FILE_NAME
+    page.write_text(html, encoding="utf-8")
+    open_report(browser, page, chart_count)
