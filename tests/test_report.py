@@ -12,13 +12,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from prefect import flow
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
+import scorehouse.report
 from scorehouse.cli import main
-from scorehouse.report import REPORT_FILE_NAME, Table, migration_matrix, render_report
-from scorehouse.scoring_flow import RefreshResult, refresh_scores
+from scorehouse.contract import ContractError
+from scorehouse.report import REPORT_FILE_NAME, Report, Table, migration_matrix, render_report
+from scorehouse.scoring_flow import RefreshResult, refresh_scores, write_report_or_warn
+from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -97,12 +101,53 @@ def test_the_refresh_writes_the_report_after_publishing(known_answer_run: Refres
     html = report.path.read_text(encoding="utf-8")
     assert "Scores as of 2025-06-30" in html
     assert "Last run: published" in html and "both quality gates passed" in html
-    # segment table rows: champions C01 and C02, window revenue 1000 + 200
-    assert "<td>champions</td><td class=\"number\">2</td>" in html
+    # segment table rows: champions C01 and C02, 2 of 11 customers, window revenue 1000 + 200
+    assert '<td>champions</td>\n<td class="number">2</td>\n<td class="number">18.2%</td>' in html
     assert "1,200.00" in html
     assert "migrations appear after the next refresh" in html
     for chart_id in ONE_SNAPSHOT_CHARTS:
         assert f'id="{chart_id}"' in html
+
+
+def copy_warehouse_dir(result: RefreshResult, tmp_path: Path) -> Path:
+    warehouse_dir = tmp_path / "warehouse"
+    shutil.copytree(result.paths.directory, warehouse_dir, ignore=shutil.ignore_patterns("refresh.lock"))
+    return warehouse_dir
+
+
+def test_a_failed_run_rewrites_the_report_saying_so(
+    known_answer_run: RefreshResult, known_answer_copy: Path, tmp_path: Path
+) -> None:
+    warehouse_dir = copy_warehouse_dir(known_answer_run, tmp_path)
+    (known_answer_copy / "customers.csv").unlink()
+    with pytest.raises(ContractError):
+        refresh_scores(
+            data_dir=known_answer_copy, warehouse_dir=warehouse_dir, dbt_vars=KNOWN_ANSWER_VARS, now=KNOWN_ANSWER_NOW,
+        )
+    html = (warehouse_dir / REPORT_FILE_NAME).read_text(encoding="utf-8")
+    assert "Last run: failed" in html and "stopped by input contract" in html
+    assert "The tables below are still those of the last publication." in html
+    assert "Scores as of 2025-06-30" in html and 'id="chart-rfm-grid"' in html
+
+
+@flow(validate_parameters=False)
+def report_step_only(target: WarehouseTarget) -> tuple[Report | None, str | None]:
+    return write_report_or_warn(target)
+
+
+def test_a_report_that_cannot_be_written_is_a_warning_not_a_failure(
+    known_answer_run: RefreshResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse_dir = copy_warehouse_dir(known_answer_run, tmp_path)
+    (warehouse_dir / REPORT_FILE_NAME).unlink()
+
+    def broken_render(*arguments: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(scorehouse.report, "render_report", broken_render)
+    report, error = report_step_only(target_named("duckdb", WarehousePaths(warehouse_dir)))
+    assert report is None and error == "the HTML report was not written: disk full"
+    assert not (warehouse_dir / REPORT_FILE_NAME).exists()
 
 
 def test_the_report_command_writes_a_report_of_the_published_tables(
@@ -232,7 +277,8 @@ def test_the_report_renders_offline_in_chromium(
     (tmp_path / "report.png").write_bytes(screenshot)
     (report.path.parent / "report.png").write_bytes(screenshot)
     assert screenshot.startswith(b"\x89PNG")
-    print(f"report opened, checked and captured in {time.monotonic() - started:.1f} s: {report.path.parent / 'report.png'}")
+    elapsed = time.monotonic() - started
+    print(f"report opened, checked and captured in {elapsed:.1f} s: {report.path.parent / 'report.png'}")
 
 
 def test_every_optional_chart_renders_in_chromium(browser: webdriver.Chrome, tmp_path: Path) -> None:

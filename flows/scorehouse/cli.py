@@ -237,9 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="warehouse whose published tables to read (default: $SCOREHOUSE_TARGET, else duckdb)",
     )
     report_parser.add_argument(
-        "--warehouse-dir", type=Path, help="folder of the run log and, for duckdb and spark, the warehouse (default: warehouse/)",
+        "--warehouse-dir", type=Path,
+        help="folder of the run log and, for duckdb and spark, the warehouse (default: warehouse/)",
     )
-    report_parser.add_argument("--output", type=Path, help="where to write the page (default: <warehouse-dir>/report.html)")
+    report_parser.add_argument(
+        "--output", type=Path, help="where to write the page (default: <warehouse-dir>/report.html)",
+    )
     return parser
 
 

@@ -228,12 +228,15 @@ def quality_section(run_log_path: Path) -> Section:
     return Section(title, table=Table(columns, rows))
 
 
-def format_cell(value: Any) -> str:
+def format_cell(column: str, value: Any) -> str:
+    """A value as the page shows it: thousands separators, shares and rates (0-1) as percentages."""
     value = plain(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, (int, float)) and column.endswith(("_share", "_rate")):
+        return f"{value:.1%}"
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
@@ -261,7 +264,8 @@ td.number { text-align: right; font-variant-numeric: tabular-nums; }
 </head>
 <body>
 <h1>scorehouse report</h1>
-<p>Scores as of {{ as_of_date }} from the published tables of the {{ target_name }} target; written {{ written_at }} UTC.</p>
+<p>Scores as of {{ as_of_date }} from the published tables of the {{ target_name }} target;
+written {{ written_at }} UTC.</p>
 {% if last_run %}
 <p class="status {{ 'ok' if last_run.status in ('published', 'unchanged') else 'failed' }}" id="last-run">
 Last run: {{ last_run.status }} (started {{ last_run.started_at }}), {{ last_gates }}.
@@ -277,7 +281,8 @@ Last run: {{ last_run.status }} (started {{ last_run.started_at }}), {{ last_gat
 <table>
 <tr>{% for column in section.table.columns %}<th>{{ column }}</th>{% endfor %}</tr>
 {% for row in section.table.rows %}
-<tr>{% for value in row %}<td{% if is_number(value) %} class="number"{% endif %}>{{ format_cell(value) }}</td>{% endfor %}</tr>
+<tr>{% for column, value in zip(section.table.columns, row) %}
+<td{% if is_number(value) %} class="number"{% endif %}>{{ format_cell(column, value) }}</td>{% endfor %}</tr>
 {% endfor %}
 </table>
 {% endif %}
@@ -316,6 +321,7 @@ def render_report(
         sections=sections,
         is_number=is_number,
         format_cell=format_cell,
+        zip=zip,
     )
     return html, sum(section.chart is not None for section in sections)
 

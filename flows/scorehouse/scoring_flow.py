@@ -269,6 +269,17 @@ def write_html_report(target: WarehouseTarget, written_at: datetime) -> Report:
     return report
 
 
+def write_report_or_warn(target: WarehouseTarget) -> tuple[Report | None, str | None]:
+    """The report, or why it was not written. The published tables are BI's contract and are already in
+    place (or, after a failure, untouched): a report that cannot be written is logged, never a failed run."""
+    try:
+        return write_html_report(target, utc_now()), None
+    except Exception as error:  # noqa: BLE001 - any failure of this last, secondary step
+        message = f"the HTML report was not written: {error}"
+        get_run_logger().warning(message)
+        return None, message
+
+
 @task(cache_policy=NO_CACHE)
 def read_results(target: WarehouseTarget) -> tuple[dict[str, int], dict[str, int], list[dict[str, Any]]]:
     return target.call(summarize, target)
@@ -321,6 +332,8 @@ def refresh_scores(
                     None, None, None, failed_check(error), str(error),
                 ),
             )
+            # the report of the last publication, now saying that this run failed and where
+            write_report_or_warn(target)
             raise
         append_run(
             paths.run_log,
@@ -330,14 +343,8 @@ def refresh_scores(
                 sum(publication.row_counts.values()), None, None,
             ),
         )
-        # After the run log, so the report shows this run. The published tables are BI's contract and are
-        # already in place: a report that cannot be written is logged and reported, not a failed run.
-        report, report_error = None, None
-        try:
-            report = write_html_report(target, utc_now())
-        except Exception as error:  # noqa: BLE001 - any failure of this last, optional step
-            report_error = f"the HTML report was not written: {error}"
-            get_run_logger().warning(report_error)
+        # after the run log, so the report shows this run
+        report, report_error = write_report_or_warn(target)
     return RefreshResult(
         run_id, target.name, paths, publication, raw_counts, staged, quarantined, summary, report, report_error
     )
