@@ -24,6 +24,8 @@ def quiet_prefect_environment() -> None:
     os.environ.setdefault("PREFECT_HOME", str(PROJECT_DIR / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    # the temporary server's default 20 s start-up allowance runs out on a busy 2-core machine
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def parse_var(text: str) -> tuple[str, Any]:

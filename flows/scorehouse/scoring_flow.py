@@ -207,8 +207,11 @@ def enforce(result: GateResult) -> None:
 
 
 @task(cache_policy=NO_CACHE)
-def raw_gate(target: WarehouseTarget, now: datetime, settings: GateSettings) -> None:
-    enforce(target.call(check_raw, target, now, settings, target.paths.data_docs))
+def raw_gate(target: WarehouseTarget, now: datetime, settings: GateSettings, is_append_only: bool) -> None:
+    """After an appending load (whose rows carry the run's clock as load time) the row-level checks look at
+    the new rows only."""
+    appended_at = now if is_append_only else None
+    enforce(target.call(check_raw, target, now, settings, target.paths.data_docs, appended_at))
 
 
 @task(cache_policy=NO_CACHE)
@@ -296,7 +299,7 @@ def refresh_scores(
             settings = check_settings(target, dbt_vars)
             raw_load = load_inputs(target, inputs, now)
             raw_counts = raw_load.row_counts
-            raw_gate(target, now, settings)
+            raw_gate(target, now, settings, raw_load.is_append_only)
             build_models(target, dbt_vars, full_refresh or not raw_load.is_append_only)
             outputs_gate(target, settings)
             record_history(target, dbt_vars)
