@@ -190,6 +190,7 @@ def generate_docs(args: argparse.Namespace) -> int:
     target = target_named(args.target, WarehousePaths((args.warehouse_dir or DEFAULT_WAREHOUSE_DIR).resolve()))
     logger = logging.getLogger("scorehouse.docs")
     logger.setLevel(logging.INFO)
+    logger.propagate = False  # Prefect's console handler on the root logger would print every line twice
     if not logger.handlers:
         logger.addHandler(logging.StreamHandler(sys.stderr))
     try:
