@@ -891,7 +891,11 @@ def customer_progress(customers: int, stream: TextIO | None = None) -> Iterator[
     one plain line per chunk, since a redrawn bar leaves carriage-return debris there."""
     stream = stream or sys.stderr
     if stream.isatty():
-        with tqdm(total=customers, desc="generating", unit=" customers", unit_scale=True, file=stream) as bar:
+        # redrawn after every chunk, a few seconds of work each, rather than at tqdm's own pace
+        with tqdm(
+            total=customers, desc="generating", unit=" customers", unit_scale=True, file=stream,
+            mininterval=0, miniters=1,
+        ) as bar:
             yield lambda done, _total: bar.update(done - bar.n)
     else:
         yield lambda done, total: print(f"generated {done:,} of {total:,} customers", file=stream, flush=True)
