@@ -84,6 +84,11 @@ class WarehousePaths:
         """dbt's artefacts and logs, per warehouse so refreshes of different warehouses never share them."""
         return self.directory / "dbt_target"
 
+    @property
+    def dbt_docs(self) -> Path:
+        """dbt's documentation site (`scorehouse docs`), apart from the refreshes' artefacts."""
+        return self.directory / "dbt_docs"
+
 
 @dataclass(frozen=True)
 class Publication:
