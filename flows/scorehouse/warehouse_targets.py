@@ -46,6 +46,7 @@ PUBLISHED_TABLES = (
     "marts.fct_campaign_results",
     "marts.fct_campaign_segment_results",
     "marts.fct_fairness_audit",
+    "marts.fct_score_validation",
 )
 Result = TypeVar("Result")
 
