@@ -18,6 +18,12 @@ process, so it errs high. Data goes to bench/work/<scale>/ and is reused when al
 empty warehouse directory, bench/work/<scale>/warehouse/. One log per stage and the summary table go to
 bench/results/.
 
+On the same data as the full run (the orders without the newest 1 %), it also times the two yardsticks of
+bench/rfm_baselines.py: (a) the floor, one hand-written DuckDB query computing R/F/M quintiles straight from
+the orders Parquet, and (c) pandas groupby + qcut as a notebook would. Against them it sets (b) the full
+run's dbt build, without dbt's fixed start-up (reported apart), and (d) the incremental run's dbt build, and
+writes the ratios b/a, c/b and d/b with the project's goals to bench/results/comparison.md.
+
 Flow stage times come from Prefect's log lines: the flow runs its tasks one after another, so a stage lasts
 from the previous stage's "Finished in state" line (the flow's first line for the first stage) to its own.
 """
@@ -46,6 +52,13 @@ SCALES = {"1m": (1_000_000, 10.0), "10m": (10_000_000, 10.0)}
 # share of the orders, the newest ones, that arrive as the incremental run's new file
 NEW_ORDER_SHARE = 0.01
 HELD_BACK_FRESHNESS_SLA_HOURS = 24 * 90
+BASELINES_SCRIPT = BENCH_DIR / "rfm_baselines.py"
+BASELINE_SECONDS = re.compile(r"^seconds=(?P<seconds>[\d.]+)$", re.MULTILINE)
+# the goals of the comparison: b within 3x of a, c at least 10x b, d under 20 % of b, memory under 8 GB
+MAX_BUILD_OVER_FLOOR = 3.0
+MIN_PANDAS_OVER_BUILD = 10.0
+MAX_INCREMENTAL_OVER_BUILD = 0.2
+MAX_PEAK_MEMORY_BYTES = 8 * 1024**3
 SEED = 7
 SAMPLE_SECONDS = 0.2
 SLOWEST_NODES_SHOWN = 5
@@ -102,6 +115,12 @@ class RunResult:
 
 
 @dataclass(frozen=True)
+class BaselineResult:
+    measurement: Measurement
+    compute_seconds: float | None  # without the interpreter's start-up and imports; None when it failed
+
+
+@dataclass(frozen=True)
 class ScaleResult:
     scale: Scale
     generation: Measurement | None  # None when existing data was reused
@@ -109,6 +128,8 @@ class ScaleResult:
     incremental: RunResult | None  # after the newest orders arrived as a new file
     raw_rows: dict[str, int]
     error: str | None
+    floor: BaselineResult | None = None  # (a) one DuckDB query on the full run's orders
+    pandas: BaselineResult | None = None  # (c) pandas on the same orders
 
 
 def process_tree_rss_bytes(root_pid: int) -> int:
@@ -270,6 +291,16 @@ def lay_out_deliveries(data_dir: Path, deliveries_dir: Path) -> Path:
     return held_back
 
 
+def run_baseline(scale: Scale, method: str, orders: Path, work_dir: Path) -> BaselineResult:
+    print(f"[{scale.name}] baseline: {method}", file=sys.stderr)
+    measurement = run_measured(
+        [sys.executable, str(BASELINES_SCRIPT), method, str(orders), "--out", str(work_dir / f"{method}-scores.parquet")],
+        RESULTS_DIR / f"scoring-{scale.name}-{method}.log",
+    )
+    found = BASELINE_SECONDS.search(measurement.log_path.read_text()) if measurement.return_code == 0 else None
+    return BaselineResult(measurement, None if found is None else float(found["seconds"]))
+
+
 def score(scale: Scale, label: str, deliveries_dir: Path, warehouse_dir: Path, scorehouse: str) -> RunResult:
     print(f"[{scale.name}] scoring: {label}", file=sys.stderr)
     measurement = run_measured(
@@ -307,16 +338,22 @@ def benchmark(scale: Scale, work_dir: Path, scorehouse: str, regenerate: bool) -
     else:
         print(f"[{scale.name}] reusing the data in {data_dir}", file=sys.stderr)
     held_back = lay_out_deliveries(data_dir, deliveries_dir)
+    full_run_orders = deliveries_dir / "orders" / "part-1.parquet"
+    floor = run_baseline(scale, "floor", full_run_orders, data_dir)
+    pandas = run_baseline(scale, "pandas", full_run_orders, data_dir)
 
     shutil.rmtree(warehouse_dir, ignore_errors=True)  # the first run loads, builds and publishes from scratch
     full = score(scale, "full", deliveries_dir, warehouse_dir, scorehouse)
     if full.error:
-        return ScaleResult(scale, generation, full, None, raw_row_counts(warehouse_dir / "scorehouse.duckdb"), full.error)
+        return ScaleResult(
+            scale, generation, full, None, raw_row_counts(warehouse_dir / "scorehouse.duckdb"), full.error, floor, pandas
+        )
     for table in ("orders", "order_items"):
         (held_back / f"{table}.parquet").rename(deliveries_dir / table / "part-2-new-orders.parquet")
     incremental = score(scale, "incremental", deliveries_dir, warehouse_dir, scorehouse)
     return ScaleResult(
-        scale, generation, full, incremental, raw_row_counts(warehouse_dir / "scorehouse.duckdb"), incremental.error
+        scale, generation, full, incremental, raw_row_counts(warehouse_dir / "scorehouse.duckdb"), incremental.error,
+        floor, pandas,
     )
 
 
@@ -389,6 +426,77 @@ def report(results: list[ScaleResult]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def seconds_cell(seconds: float | None) -> str:
+    return "failed" if seconds is None else f"{seconds:,.1f}"
+
+
+def ratio_cell(numerator: float | None, denominator: float | None, goal: str, is_met: bool | None) -> str:
+    if numerator is None or denominator is None or denominator == 0:
+        return f"n/a ({goal})"
+    return f"{numerator / denominator:.2f} ({goal}: {'met' if is_met else 'missed'})"
+
+
+def dbt_startup_seconds(run: RunResult | None) -> float | None:
+    """dbt's fixed start-up in the main build: the build_models stage minus dbt's own running time."""
+    if run is None or run.dbt_seconds is None or "build_models" not in run.stages:
+        return None
+    return run.stages["build_models"].seconds - run.dbt_seconds
+
+
+def comparison(results: list[ScaleResult]) -> str:
+    """The side-by-side table of the floor (a), scorehouse's full build (b), pandas (c) and the incremental
+    build (d), with the goals' ratios."""
+    lines = [
+        "# scorehouse against the raw-SQL floor and pandas",
+        "",
+        f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores. (a) one DuckDB query computing R/F/M quintiles "
+        "from the orders Parquet; (b) the full refresh's dbt build of every model, without dbt's start-up; "
+        "(c) pandas groupby + qcut; (d) the dbt build of the incremental refresh after the newest 1 % of orders. "
+        "(a) and (c) score the orders of the full run. Peak memory: (a), (c) of their process, (b), (d) of the "
+        "whole refresh.",
+        "",
+        "| scale | (a) floor s | (b) full build s | dbt start-up s | (c) pandas s | (d) incremental build s "
+        "| b/a | c/b | d/b | full refresh s | incremental refresh s | peak MiB a / b / c / d |",
+        "|---" * 12 + "|",
+    ]
+    for result in results:
+        floor = None if result.floor is None else result.floor.compute_seconds
+        pandas = None if result.pandas is None else result.pandas.compute_seconds
+        build = None if result.full is None else result.full.dbt_seconds
+        incremental = None if result.incremental is None else result.incremental.dbt_seconds
+        peaks = [
+            None if measured is None else measured.peak_rss_bytes
+            for measured in (
+                None if result.floor is None else result.floor.measurement,
+                None if result.full is None else result.full.measurement,
+                None if result.pandas is None else result.pandas.measurement,
+                None if result.incremental is None else result.incremental.measurement,
+            )
+        ]
+        refresh_peak = max((peak for peak in peaks[1::2] if peak is not None), default=None)
+        cells = [
+            result.scale.name,
+            seconds_cell(floor),
+            seconds_cell(build),
+            seconds_cell(dbt_startup_seconds(result.full)),
+            seconds_cell(pandas),
+            seconds_cell(incremental),
+            ratio_cell(build, floor, f"goal <= {MAX_BUILD_OVER_FLOOR:g}",
+                       None if None in (build, floor) else build <= MAX_BUILD_OVER_FLOOR * floor),
+            ratio_cell(pandas, build, f"goal >= {MIN_PANDAS_OVER_BUILD:g}",
+                       None if None in (build, pandas) else pandas >= MIN_PANDAS_OVER_BUILD * build),
+            ratio_cell(incremental, build, f"goal < {MAX_INCREMENTAL_OVER_BUILD:g}",
+                       None if None in (build, incremental) else incremental < MAX_INCREMENTAL_OVER_BUILD * build),
+            seconds_cell(None if result.full is None else result.full.measurement.seconds),
+            seconds_cell(None if result.incremental is None else result.incremental.measurement.seconds),
+            " / ".join("n/a" if peak is None else f"{peak / MEBIBYTE:,.0f}" for peak in peaks)
+            + ("" if refresh_peak is None else
+               f" (refresh goal < 8 GiB: {'met' if refresh_peak < MAX_PEAK_MEMORY_BYTES else 'missed'})"),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def scale_name(text: str) -> str:
     if text not in SCALES:
         raise argparse.ArgumentTypeError(f"unknown scale {text!r}, choose from {', '.join(SCALES)}")
@@ -425,7 +533,10 @@ def main(argv: list[str] | None = None) -> int:
     results = [benchmark(scale, args.work_dir.resolve(), str(scorehouse), args.regenerate) for scale in scales]
     table = report(results)
     (RESULTS_DIR / "scoring.md").write_text(table)
+    side_by_side = comparison(results)
+    (RESULTS_DIR / "comparison.md").write_text(side_by_side)
     print(table)
+    print(side_by_side)
     return 0 if all(result.incremental is not None and not result.error for result in results) else 1
 
 

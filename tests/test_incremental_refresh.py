@@ -32,7 +32,8 @@ def split_deliveries(generated: Path, data_dir: Path) -> dict[str, str]:
     - a customer who already ordered in part-1 arrives only in part-2 (part-1 quarantines their orders as
       from an unknown customer; the second run must stage them);
     - an item of a part-2 order is delivered in part-1 (unknown order at first);
-    - a part-1 order comes again in part-2 as refunded (the newer version wins);
+    - a part-1 order, its customer's only order, comes again in part-2 as refunded (the newer version
+      wins, and the customer is left with no purchase);
     - part-1 orders arrive late, in part-2, dated weeks before the cutoff.
     Returns the ids of the first three cases.
     """
@@ -55,6 +56,7 @@ def split_deliveries(generated: Path, data_dir: Path) -> dict[str, str]:
             where ordered_at < {cutoff} - interval 60 day and status = 'completed'
                 and order_id not in (select order_id from late_orders)
                 and customer_id <> (select customer_id from late_customer)
+                and customer_id in (select customer_id from orders group by customer_id having count(*) = 1)
             order by order_id limit 1"""
         )
         connection.execute(
@@ -166,6 +168,12 @@ def test_the_cases_of_the_second_delivery_were_applied(refreshes: Refreshes) -> 
     )
     assert rows(first, refunded) == [("completed", None)]
     assert rows(incremental, refunded) == [("completed", "duplicate order_id"), ("refunded", None)]
+    refunded_customer_categories = (
+        "select count(*) from intermediate.int_customer_categories_summarized where customer_id = "
+        f"(select customer_id from staging.stg_shop__orders where order_id = '{cases['refunded_order']}')"
+    )
+    assert rows(first, refunded_customer_categories)[0][0] > 0
+    assert rows(incremental, refunded_customer_categories) == [(0,)]
 
 
 def test_incremental_refresh_equals_full_refresh(refreshes: Refreshes) -> None:
@@ -176,6 +184,8 @@ def test_incremental_refresh_equals_full_refresh(refreshes: Refreshes) -> None:
         incremental_rows = rows(incremental.paths.published, f"select * from {table}")
         assert incremental_rows, table
         assert incremental_rows == rows(full.paths.published, f"select * from {table}"), table
+    categories = "select * from intermediate.int_customer_categories_summarized"
+    assert rows(incremental.paths.working, categories) == rows(full.paths.working, categories)
     quarantine = (
         "select source_table, source_file, source_row_number, record_key, quarantine_reason "
         "from staging.stg_shop__quarantined_rows"

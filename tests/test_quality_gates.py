@@ -302,6 +302,46 @@ def test_empty_raw_tables_fail_row_counts_and_freshness_reports_no_value(tmp_pat
     assert not freshness.success and freshness.observed_value is None and "no value" in freshness.error
 
 
+def appended_warehouse(path: Path, earlier_orders: list[tuple], appended_orders: list[tuple]) -> Path:
+    """raw.orders holding an earlier load's rows and the rows a load at NOW appended (`_loaded_at`)."""
+    with duckdb.connect(str(path)) as connection:
+        columns = {**dict.fromkeys(ORDER_COLUMNS, "varchar"), "_loaded_at": "timestamp"}
+        rows = [(*order, "2025-07-01 00:00:00") for order in earlier_orders]
+        rows += [(*order, NOW.isoformat(sep=" ")) for order in appended_orders]
+        create_table(connection, "raw.orders", columns, rows)
+        create_table(connection, "raw.customers", {"customer_id": "varchar", "created_at": "varchar"}, GOOD_CUSTOMERS)
+    return path
+
+
+def test_after_an_appending_load_the_row_checks_look_at_the_appended_rows_only(tmp_path: Path) -> None:
+    # the earlier load let an implausible amount through (it passed its gate with a tolerance, say)
+    earlier = [("O1", "C1", "2025-06-01 10:00:00", "250000", "completed")]
+    # O1 again is a new version of the order, not a duplicate; O3 is in it twice
+    appended = [
+        ("O1", "C1", "2025-06-01 10:00:00", "10.00", "refunded"),
+        ("O3", "C2", NEWEST_GOOD_ORDER, "20.00", "completed"),
+        ("O3", "C2", NEWEST_GOOD_ORDER, "20.00", "completed"),
+    ]
+    warehouse = appended_warehouse(tmp_path / "scorehouse.duckdb", earlier, appended)
+    result = check_raw(on_duckdb(warehouse), NOW, SETTINGS, appended_at=NOW)
+    assert [failure.expectation_type for failure in result.failures] == ["expect_column_values_to_be_unique"]
+    duplicated = outcome(result, "raw.orders appended", "expect_column_values_to_be_unique", "order_id")
+    assert duplicated.observed_value == 2 and duplicated.unexpected_examples == ["O3", "O3"]
+    amounts = outcome(result, "raw.orders appended", "expect_column_values_to_be_between", "amount_number")
+    assert amounts.success
+    # presence and freshness still count every row
+    assert outcome(result, "raw.orders", "expect_table_row_count_to_be_between").observed_value == 4
+
+
+def test_after_an_appending_load_freshness_counts_the_earlier_rows(tmp_path: Path) -> None:
+    earlier = [("O1", "C1", NEWEST_GOOD_ORDER, "10.00", "completed")]
+    appended = [("O2", "C2", "2025-05-01 10:00:00", "20.00", "completed")]  # a late order only
+    warehouse = appended_warehouse(tmp_path / "scorehouse.duckdb", earlier, appended)
+    result = check_raw(on_duckdb(warehouse), NOW, SETTINGS, appended_at=NOW)
+    assert result.success, result.failures
+    assert outcome(result, "raw.orders appended", "expect_column_values_to_not_be_null", "order_id").observed_value is not None
+
+
 def test_typed_raw_columns_from_parquet_pass_the_same_gate(tmp_path: Path) -> None:
     warehouse = tmp_path / "scorehouse.duckdb"
     with duckdb.connect(str(warehouse)) as connection:

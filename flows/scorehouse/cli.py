@@ -1,9 +1,10 @@
-"""`scorehouse` command line: generate demo data, score a data directory, or both (`demo`), and write the
-HTML report of what is published (`report`)."""
+"""`scorehouse` command line: generate demo data, score a data directory, or both (`demo`); document the
+models (`docs`); write the HTML report of what is published (`report`)."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from datetime import date, timedelta
@@ -25,6 +26,8 @@ def quiet_prefect_environment() -> None:
     os.environ.setdefault("PREFECT_HOME", str(PROJECT_DIR / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    # the temporary server's default 20 s start-up allowance runs out on a busy 2-core machine
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def parse_var(text: str) -> tuple[str, Any]:
@@ -147,7 +150,10 @@ def demo(args: argparse.Namespace) -> int:
     records every customer's segment at send time in the score history, then as asked (default: today)."""
     # history through yesterday: rows stamped later today would be quarantined as lying in the future
     yesterday = date.today() - timedelta(days=1)
-    summary = demo_data.generate(DEMO_DATA_DIR, customers=args.customers, seed=args.seed, end_date=yesterday)
+    with demo_data.customer_progress(args.customers) as progress:
+        summary = demo_data.generate(
+            DEMO_DATA_DIR, customers=args.customers, seed=args.seed, end_date=yesterday, progress=progress,
+        )
     print(f"Generated demo data in {DEMO_DATA_DIR}: " + ", ".join(f"{k} {v:,}" for k, v in summary.row_counts.items()))
     before_campaigns = min(demo_data.campaign_send_dates(yesterday).values()) - timedelta(days=1)
     print(f"Scoring as of {before_campaigns}, before the first campaign, for the segments at send time")
@@ -176,6 +182,32 @@ def serve_on_schedule(args: argparse.Namespace) -> int:
     except (InvalidSchedule, PrefectServerFailed) as error:
         print(f"scorehouse: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def generate_docs(args: argparse.Namespace) -> int:
+    """dbt's documentation site as one HTML file that opens without a server: every model, column, test,
+    exposure and the lineage graph, with the column types of the tables the last refresh built."""
+    quiet_prefect_environment()
+    from scorehouse.dbt_runner import DbtFailed, run_dbt
+    from scorehouse.scoring_flow import DEFAULT_WAREHOUSE_DIR
+    from scorehouse.warehouse_targets import WarehousePaths
+
+    target = target_named(args.target, WarehousePaths((args.warehouse_dir or DEFAULT_WAREHOUSE_DIR).resolve()))
+    logger = logging.getLogger("scorehouse.docs")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # Prefect's console handler on the root logger would print every line twice
+    if not logger.handlers:
+        logger.addHandler(logging.StreamHandler(sys.stderr))
+    try:
+        run_dbt(
+            ["docs", "generate", "--static"], target.dbt_environment(), dbt_var_overrides(args), logger,
+            target.paths.dbt_docs,
+        )
+    except DbtFailed as error:
+        print(f"scorehouse: {error}", file=sys.stderr)
+        return 1
+    print(f"dbt docs: {target.paths.dbt_docs / 'static_index.html'}")
     return 0
 
 
@@ -229,6 +261,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_scoring_arguments(serve_parser)
 
+    docs_parser = commands.add_parser(
+        "docs", help="write dbt's documentation of the models, with the warehouse's column types, as one HTML file",
+    )
+    add_scoring_arguments(docs_parser)
+
     report_parser = commands.add_parser(
         "report", help="write the static HTML report of the published tables and the run log",
     )
@@ -254,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         return demo(args)
     if args.command == "serve":
         return serve_on_schedule(args)
+    if args.command == "docs":
+        return generate_docs(args)
     if args.command == "report":
         return write_html_report(args)
     return score(args.data_dir, args, full_refresh=args.full_refresh)

@@ -61,17 +61,19 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+from tqdm import tqdm
 
 # Fixed so that output depends only on the arguments; changing it changes the data.
 CHUNK_CUSTOMERS = 200_000
@@ -864,16 +866,17 @@ def _iso_date(text: str) -> date:
 
 def run(args: argparse.Namespace) -> int:
     """Generate from parsed options, reporting progress on stderr and a summary on stdout."""
-    summary = generate(
-        out_dir=args.out,
-        customers=args.customers,
-        seed=args.seed,
-        end_date=args.end_date,
-        file_format=args.format,
-        with_defects=args.defects,
-        progress=_print_progress,
-        orders_per_customer=args.orders_per_customer,
-    )
+    with customer_progress(args.customers) as progress:
+        summary = generate(
+            out_dir=args.out,
+            customers=args.customers,
+            seed=args.seed,
+            end_date=args.end_date,
+            file_format=args.format,
+            with_defects=args.defects,
+            progress=progress,
+            orders_per_customer=args.orders_per_customer,
+        )
     for name, rows in summary.row_counts.items():
         print(f"{name}: {rows:,} rows")
     for kind, rows in summary.defects.items():
@@ -881,8 +884,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_progress(done: int, total: int) -> None:
-    print(f"{done:,} / {total:,} customers", file=sys.stderr)
+@contextmanager
+def customer_progress(customers: int, stream: TextIO | None = None) -> Iterator[ProgressCallback]:
+    """A progress callback for `generate` that reports on `stream` (default: stderr) after every chunk: on a
+    terminal one bar redrawn in place, with customers done, rate and time left; otherwise (a log file, CI)
+    one plain line per chunk, since a redrawn bar leaves carriage-return debris there."""
+    stream = stream or sys.stderr
+    if stream.isatty():
+        # redrawn after every chunk, a few seconds of work each, rather than at tqdm's own pace
+        with tqdm(
+            total=customers, desc="generating", unit=" customers", unit_scale=True, file=stream,
+            mininterval=0, miniters=1,
+        ) as bar:
+            yield lambda done, _total: bar.update(done - bar.n)
+    else:
+        yield lambda done, total: print(f"generated {done:,} of {total:,} customers", file=stream, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

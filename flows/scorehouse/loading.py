@@ -14,6 +14,7 @@ the same rows.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,8 @@ import duckdb
 from scorehouse.contract import EntityFiles, quote_identifier, scan_source, sql_string
 from scorehouse.warehouse_connection import connect
 
+# one line per file as it is read, for a person watching a long load; the refresh flow forwards it to its log
+logger = logging.getLogger(__name__)
 RAW_SCHEMA = "raw"
 MANIFEST_TABLE = f"{RAW_SCHEMA}._loaded_files"
 
@@ -130,7 +133,10 @@ def load_raw_tables(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: 
                     connection.execute(f"create or replace table {table} as {empty_table_select(entity_files)}")
         else:
             filled_tables = {loaded_file.entity for loaded_file in loaded_files}
-        for loaded_file in new_files:
+        for position, loaded_file in enumerate(new_files, start=1):
+            logger.info(
+                "loading %s, file %d of %d: %s", loaded_file.entity, position, len(new_files), loaded_file.path
+            )
             table = f"{RAW_SCHEMA}.{quote_identifier(loaded_file.entity)}"
             select = file_rows_select(connection, delivered[loaded_file], Path(loaded_file.path), loaded_at)
             if loaded_file.entity in filled_tables:

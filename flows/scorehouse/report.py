@@ -165,48 +165,61 @@ def is_number(value: Any) -> bool:
 
 
 def validation_section(table: Table | None) -> Section:
-    """Lift by score decile: the first column named like *decile* on x, one line per *lift* column and per
-    combination of the table's other text columns (e.g. one per score), the table itself underneath."""
-    title = "Score validation: lift by decile"
+    """Per decile of each score (fct_score_validation): the outcome rate, and the lift, the decile's rate
+    over the score's base rate; under the chart, each score's lift (top / bottom decile), AUC and Gini."""
+    title = "Score validation: outcome rate and lift by decile"
     if table is None:
         return Section(title, note="marts.fct_score_validation is not published by this version; nothing to show.")
     if not table.rows:
-        return Section(title, table=table,
-                       note="marts.fct_score_validation is empty: no outcome has been observed after a scored "
-                            "as-of date yet.")
-    records = table.records()
-    decile_column = next((column for column in table.columns if "decile" in column), None)
-    lift_columns = [column for column in table.columns if "lift" in column and is_number(records[0][column])]
-    if decile_column is None or not lift_columns:
-        return Section(title, table=table,
-                       note="The validation table has no decile and lift columns to chart; its rows are listed.")
-    series_columns = [column for column in table.columns if column != decile_column
-                      and not is_number(records[0][column]) and not isinstance(records[0][column], bool)]
-    figure = go.Figure()
-    for lift_column in lift_columns:
-        series: dict[tuple, list[dict[str, Any]]] = {}
-        for record in records:
-            series.setdefault(tuple(plain(record[column]) for column in series_columns), []).append(record)
-        for key, members in sorted(series.items(), key=lambda item: str(item[0])):
-            members.sort(key=lambda record: plain(record[decile_column]))
-            figure.add_trace(go.Scatter(
-                x=[plain(record[decile_column]) for record in members],
-                y=[plain(record[lift_column]) for record in members],
-                mode="lines+markers", name=" ".join([lift_column, *map(str, key)]),
-            ))
-    figure.add_hline(y=1, line_dash="dot", line_color="grey")
-    figure.update_xaxes(title_text=decile_column, dtick=1)
-    figure.update_yaxes(title_text="lift (1 = no better than average)")
-    return Section(title, chart_html(figure, "chart-validation"), table)
+        return Section(title, note="marts.fct_score_validation is empty: no customer was scored at the validation "
+                                   "cutoff (as-of date minus prediction_horizon_days).")
+    deciles = sorted(table.records(), key=lambda row: (row["score_name"], row["decile"]))
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("Outcome rate", "Lift (decile rate / base rate)"))
+    for score_name in sorted({row["score_name"] for row in deciles}):
+        rows = [row for row in deciles if row["score_name"] == score_name]
+        x = [row["decile"] for row in rows]
+        rates = [plain(row["outcome_rate"]) for row in rows]
+        base_rate = plain(rows[0]["score_outcome_rate"])
+        lifts = [None if rate is None or not base_rate else rate / base_rate for rate in rates]
+        figure.add_trace(go.Scatter(x=x, y=rates, mode="lines+markers", name=score_name, legendgroup=score_name), 1, 1)
+        figure.add_trace(go.Scatter(x=x, y=lifts, mode="lines+markers", name=score_name, legendgroup=score_name,
+                                    showlegend=False), 1, 2)
+    figure.add_hline(y=1, line_dash="dot", line_color="grey", row=1, col=2)
+    figure.update_xaxes(title_text="decile (1 = most likely to show the outcome)", dtick=1)
+    figure.update_yaxes(tickformat=".0%", row=1, col=1)
+    columns = ["score_name", "outcome_name", "validation_cutoff_date", "outcome_end_date", "score_customer_count",
+               "score_outcome_rate", "top_decile_outcome_rate", "bottom_decile_outcome_rate", "lift", "auc", "gini"]
+    first_rows = {row["score_name"]: row for row in reversed(deciles)}
+    scores = Table(columns, [tuple(row[column] for column in columns) for _, row in sorted(first_rows.items())])
+    return Section(title, chart_html(figure, "chart-validation"), scores)
 
 
 def fairness_section(table: Table | None) -> Section:
-    title = "Fairness audit"
+    """The disparate-impact ratio of each attribute and rate (fct_fairness_audit), flagged ones first; the
+    per-group rows stay in the table."""
+    title = "Fairness audit: disparate impact"
     if table is None:
         return Section(title, note="marts.fct_fairness_audit is not published by this version; nothing to show.")
-    if not table.rows:
-        return Section(title, table=table, note="marts.fct_fairness_audit is empty.")
-    return Section(title, table=table)
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in table.records():
+        if row["outcome_kind"] != "rate":
+            continue
+        pair = pairs.setdefault((row["attribute_name"], row["outcome_name"]), {
+            "disparate_impact_ratio": row["disparate_impact_ratio"], "is_disparate_impact": False, "groups": 0,
+        })
+        pair["groups"] += 1 if row["is_compared"] else 0
+        pair["is_disparate_impact"] = pair["is_disparate_impact"] or bool(row["is_disparate_impact"])
+    if not pairs:
+        return Section(title, note="marts.fct_fairness_audit has no rates to compare.")
+    columns = ["attribute_name", "outcome_name", "compared_group_count", "disparate_impact_ratio",
+               "is_disparate_impact"]
+    rows = sorted(
+        ((attribute, outcome, pair["groups"], pair["disparate_impact_ratio"], pair["is_disparate_impact"])
+         for (attribute, outcome), pair in pairs.items()),
+        key=lambda row: (not row[4], math.inf if row[3] is None else plain(row[3]), row[0], row[1]),
+    )
+    return Section(title, table=Table(columns, rows),
+                   note="Groups per attribute, with each group's rates, are in marts.fct_fairness_audit.")
 
 
 def gate_outcome(run: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ of it from overlapping and, for the duckdb and spark targets, the warehouse itse
 from __future__ import annotations
 
 import fcntl
+import logging
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from prefect.states import State
 from scorehouse.contract import ContractError, EntityFiles, check_data_dir
 from scorehouse.dbt_runner import PROJECT_DIR, DbtFailed, run_dbt
 from scorehouse.loading import RawLoad
+from scorehouse.loading import logger as loading_logger
 from scorehouse.quality_gates import ExpectationOutcome, GateResult, GateSettings, check_outputs, check_raw
 from scorehouse.report import Report, write_report
 from scorehouse.run_log import RunRecord, append_run
@@ -192,9 +194,41 @@ def check_settings(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None) 
     return gate_settings(project_vars(dbt_vars))
 
 
+class RunLogForwarder(logging.Handler):
+    """Re-logs a module's records on the run's logger, so they reach the console and the Prefect UI."""
+
+    def __init__(self, run_logger: logging.Logger | logging.LoggerAdapter) -> None:
+        super().__init__()
+        self.run_logger = run_logger
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.run_logger.log(record.levelno, record.getMessage())
+
+
+@contextmanager
+def forwarded_to_run_log(
+    source: logging.Logger, run_logger: logging.Logger | logging.LoggerAdapter
+) -> Iterator[None]:
+    """While open, `source`'s info lines go to the run's log, and only there (not also to the root logger's
+    console)."""
+    forwarder = RunLogForwarder(run_logger)
+    level, propagate = source.level, source.propagate
+    source.addHandler(forwarder)
+    source.setLevel(logging.INFO)
+    source.propagate = False
+    try:
+        yield
+    finally:
+        source.removeHandler(forwarder)
+        source.setLevel(level)
+        source.propagate = propagate
+
+
 @task(**WAREHOUSE_TASK_OPTIONS)
 def load_inputs(target: WarehouseTarget, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
-    raw_load = target.call(target.load_raw_tables, inputs, loaded_at)
+    # Spark loads in a process of its own, whose per-file lines stay there
+    with forwarded_to_run_log(loading_logger, get_run_logger()):
+        raw_load = target.call(target.load_raw_tables, inputs, loaded_at)
     get_run_logger().info(
         "%s raw rows in %s: %s", "appended new files;" if raw_load.is_append_only else "reloaded all;",
         target.name, raw_load.row_counts,
@@ -211,8 +245,11 @@ def enforce(result: GateResult) -> None:
 
 
 @task(cache_policy=NO_CACHE)
-def raw_gate(target: WarehouseTarget, now: datetime, settings: GateSettings) -> None:
-    enforce(target.call(check_raw, target, now, settings, target.paths.data_docs))
+def raw_gate(target: WarehouseTarget, now: datetime, settings: GateSettings, is_append_only: bool) -> None:
+    """After an appending load (whose rows carry the run's clock as load time) the row-level checks look at
+    the new rows only."""
+    appended_at = now if is_append_only else None
+    enforce(target.call(check_raw, target, now, settings, target.paths.data_docs, appended_at))
 
 
 @task(cache_policy=NO_CACHE)
@@ -318,7 +355,7 @@ def refresh_scores(
             settings = check_settings(target, dbt_vars)
             raw_load = load_inputs(target, inputs, now)
             raw_counts = raw_load.row_counts
-            raw_gate(target, now, settings)
+            raw_gate(target, now, settings, raw_load.is_append_only)
             build_models(target, dbt_vars, full_refresh or not raw_load.is_append_only)
             outputs_gate(target, settings)
             record_history(target, dbt_vars)

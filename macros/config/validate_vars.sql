@@ -15,5 +15,11 @@
     {%- do scorehouse.numeric_var('campaign_attribution_days', 1, 3650, whole_number=true) -%}
     {%- do scorehouse.campaign_confidence_z() -%}
     {%- do scorehouse.numeric_var('campaign_min_group_customers', 1, 1000000000, whole_number=true) -%}
+    {%- do scorehouse.prediction_cutoffs() -%}
+    {%- do scorehouse.churn_model_features() -%}
+    {%- do scorehouse.fairness_attributes() -%}
+    {%- do scorehouse.numeric_var('fairness_min_group_customers', 1, 1000000000, whole_number=true) -%}
+    {%- do scorehouse.numeric_var('disparate_impact_threshold', 0, 1) -%}
+    {%- do scorehouse.numeric_var('min_score_lift', 0, 1000000) -%}
     {%- do scorehouse.numeric_var('composite_score_bin_width', 1, 100, whole_number=true) -%}
 {% endmacro %}

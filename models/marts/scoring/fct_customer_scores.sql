@@ -1,29 +1,10 @@
 -- Weighted composite score (0-100) of every customer from their normalised R, F and M scores.
 {%- set top_score = numeric_var('rfm_bucket_count', 2, 100, whole_number=true) %}
-{#- Weights enter as exact decimals so equal weighted sums give equal composite scores (and equal ranks). #}
-{%- set weight = {} %}
-{%- for component, value in composite_weights().items() %}
-    {%- do weight.update({component: "cast('" ~ value ~ "' as " ~ dbt.type_numeric() ~ ")"}) %}
-{%- endfor %}
 
 with
 
 rfm_scores as (
     select * from {{ ref('fct_customer_rfm_scores') }}
-),
-
-weighted as (
-    select
-        customer_id,
-        as_of_date,
-        has_purchased,
-        recency_score,
-        frequency_score,
-        monetary_score,
-        {{ weight.recency }} * (recency_score - 1)
-            + {{ weight.frequency }} * (frequency_score - 1)
-            + {{ weight.monetary }} * (monetary_score - 1) as weighted_score_sum
-    from rfm_scores
 ),
 
 composited as (
@@ -38,12 +19,8 @@ composited as (
         cast(recency_score - 1 as {{ type_double() }}) / {{ top_score - 1 }} as recency_score_normalised,
         cast(frequency_score - 1 as {{ type_double() }}) / {{ top_score - 1 }} as frequency_score_normalised,
         cast(monetary_score - 1 as {{ type_double() }}) / {{ top_score - 1 }} as monetary_score_normalised,
-        100 * cast(weighted_score_sum as {{ type_double() }})
-            / cast(
-                ({{ weight.recency }} + {{ weight.frequency }} + {{ weight.monetary }}) * {{ top_score - 1 }}
-                as {{ type_double() }}
-            ) as composite_score
-    from weighted
+        {{ composite_score('recency_score', 'frequency_score', 'monetary_score') }} as composite_score
+    from rfm_scores
 )
 
 select * from composited

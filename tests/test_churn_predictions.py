@@ -1,0 +1,197 @@
+"""Churn predictions: the warehouse tables Python writes (write_table), point-in-time features, the churn
+model fitted by the flow and scored in SQL."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from datetime import date, datetime, timedelta
+from functools import partial
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from scorehouse import demo_data
+from scorehouse.scoring_flow import RefreshResult, refresh_scores
+from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+AS_OF = date(2025, 12, 31)
+DEMO_VARS = {"as_of_date": AS_OF.isoformat()}
+RUN_CLOCK = datetime(2026, 1, 1, 6, 0, 0)
+# the default prediction_horizon_days (180): validation and training cutoffs
+HORIZON = timedelta(days=180)
+CUTOFF_DATES = {"training": AS_OF - 2 * HORIZON, "validation": AS_OF - HORIZON, "scoring": AS_OF}
+FEATURE_COLUMNS = (
+    "has_purchased", "recency_days", "frequency", "monetary", "purchase_count", "lifetime_revenue",
+    "average_order_value", "tenure_days", "days_since_first_purchase", "event_count",
+)
+ROUND_TRIP_TABLE = "round_trip_check.fitted_rows"
+
+
+def round_trip_batch(version: int, names: list[str]) -> pa.Table:
+    """Rows of every column type the fitted-model tables use: text, integer, double, boolean, timestamp."""
+    return pa.table(
+        {
+            "model_version": pa.array([version] * len(names), pa.int64()),
+            "feature_name": pa.array(names, pa.string()),
+            "coefficient": pa.array([0.5 * index - 1.25 for index in range(len(names))], pa.float64()),
+            "is_fitted": pa.array([index % 2 == 0 for index in range(len(names))], pa.bool_()),
+            "trained_at": pa.array([datetime(2025, 7, 1, 12, 30, 0)] * len(names), pa.timestamp("us")),
+        }
+    )
+
+
+def check_write_table_round_trip(target: WarehouseTarget) -> None:
+    """A new schema and table are created, a replacing write drops the old rows, an appending one keeps
+    them, and the values read back as written. Shared with tests/test_targets.py (postgres, spark)."""
+    def write(rows: pa.Table, append: bool) -> None:
+        target.call(partial(target.write_table, append=append), ROUND_TRIP_TABLE, rows)
+
+    def rows() -> list[tuple]:
+        sql = f"select model_version, feature_name, coefficient, is_fitted, trained_at from {ROUND_TRIP_TABLE}"
+        return sorted(target.call(target.query, sql))
+
+    write(round_trip_batch(9, ["stale"]), append=False)
+    write(round_trip_batch(1, ["recency_days", "frequency"]), append=False)
+    assert rows() == [
+        (1, "frequency", -0.75, False, datetime(2025, 7, 1, 12, 30)),
+        (1, "recency_days", -1.25, True, datetime(2025, 7, 1, 12, 30)),
+    ]
+    write(round_trip_batch(2, ["tenure_days"]), append=True)
+    assert [row[:2] for row in rows()] == [(1, "frequency"), (1, "recency_days"), (2, "tenure_days")]
+    write(round_trip_batch(3, []), append=True)
+    assert len(rows()) == 3
+
+
+def test_duckdb_write_table_round_trips(tmp_path: Path) -> None:
+    check_write_table_round_trip(target_named("duckdb", WarehousePaths(tmp_path)))
+
+
+def read_working(result: RefreshResult, sql: str) -> list[tuple]:
+    with duckdb.connect(str(result.paths.working), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def features_by_customer(result: RefreshResult, cutoff_role: str) -> dict[str, tuple]:
+    rows = read_working(
+        result,
+        f"select customer_id, {', '.join(FEATURE_COLUMNS)} from intermediate.int_customer_features_at_cutoffs "
+        f"where cutoff_role = '{cutoff_role}'",
+    )
+    return {row[0]: row[1:] for row in rows}
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("churn_demo") / "data"
+    demo_data.generate(data_dir, customers=3_000, seed=7, end_date=AS_OF)
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def demo_run(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> RefreshResult:
+    return refresh_scores(
+        data_dir=demo_dir, warehouse_dir=tmp_path_factory.mktemp("churn_demo_warehouse"), dbt_vars=DEMO_VARS,
+        now=RUN_CLOCK,
+    )
+
+
+def late_rows(customer_groups: dict[str, list[str]]) -> tuple[dict[str, list], dict[str, list]]:
+    """For each cutoff, an order and an event of each customer of its group, a minute after the midnight
+    that ends the cutoff's day (after the scoring cutoff, still before the run clock)."""
+    orders: dict[str, list] = {"order_id": [], "customer_id": [], "ordered_at": [], "status": [], "amount": []}
+    events: dict[str, list] = {"customer_id": [], "occurred_at": [], "event_type": []}
+    for cutoff_role, customer_ids in customer_groups.items():
+        moment = datetime.combine(CUTOFF_DATES[cutoff_role] + timedelta(days=1), datetime.min.time())
+        for customer_id in customer_ids:
+            orders["order_id"].append(f"LATE-{len(orders['order_id'])}")
+            orders["customer_id"].append(customer_id)
+            orders["ordered_at"].append(moment + timedelta(minutes=1))
+            orders["status"].append("completed")
+            orders["amount"].append(Decimal("50.00"))
+            events["customer_id"].append(customer_id)
+            events["occurred_at"].append(moment + timedelta(minutes=1))
+            events["event_type"].append("page_view")
+    return orders, events
+
+
+@pytest.fixture(scope="module")
+def run_with_late_rows(
+    demo_run: RefreshResult, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[RefreshResult, dict[str, list[str]]]:
+    """The demo data plus orders and events of 100 customers dated just after each cutoff."""
+    data_dir = tmp_path_factory.mktemp("churn_demo_late") / "data"
+    shutil.copytree(demo_dir, data_dir)
+    customer_ids = [row[0] for row in read_working(
+        demo_run, "select customer_id from staging.stg_shop__customers order by customer_id limit 300"
+    )]
+    customer_groups = {role: customer_ids[index::3] for index, role in enumerate(CUTOFF_DATES)}
+    orders, events = late_rows(customer_groups)
+    for entity, rows in (("orders", orders), ("events", events)):
+        schema = pq.read_schema(data_dir / f"{entity}.parquet")
+        (data_dir / entity).mkdir()
+        (data_dir / f"{entity}.parquet").rename(data_dir / entity / "generated.parquet")
+        pq.write_table(pa.table(rows).cast(schema), data_dir / entity / "late.parquet")
+    result = refresh_scores(
+        data_dir=data_dir, warehouse_dir=tmp_path_factory.mktemp("churn_demo_late_warehouse"),
+        dbt_vars=DEMO_VARS, now=RUN_CLOCK,
+    )
+    return result, customer_groups
+
+
+def test_cutoffs_are_one_and_two_horizons_before_the_as_of_date(demo_run: RefreshResult) -> None:
+    rows = read_working(
+        demo_run,
+        "select cutoff_role, min(cutoff_date), max(cutoff_date) from intermediate.int_customer_features_at_cutoffs "
+        "group by cutoff_role",
+    )
+    # 2025-12-31 minus 180 days is 2025-07-04; minus 360 days, 2025-01-05
+    assert {role: (first, last) for role, first, last in rows} == {
+        "training": (date(2025, 1, 5), date(2025, 1, 5)),
+        "validation": (date(2025, 7, 4), date(2025, 7, 4)),
+        "scoring": (AS_OF, AS_OF),
+    }
+
+
+def test_features_at_the_scoring_cutoff_are_the_scores_inputs(demo_run: RefreshResult) -> None:
+    """Same definitions as int_customers_summarized, which the RFM scores read, customer by customer."""
+    columns = ", ".join(column for column in FEATURE_COLUMNS if column != "days_since_first_purchase")
+    summarized = read_working(demo_run, f"select customer_id, {columns} from intermediate.int_customers_summarized")
+    at_scoring = read_working(
+        demo_run,
+        f"select customer_id, {columns} from intermediate.int_customer_features_at_cutoffs "
+        "where cutoff_role = 'scoring'",
+    )
+    assert len(summarized) == 3_000
+    assert sorted(at_scoring) == sorted(summarized)
+
+
+def test_rows_dated_after_a_cutoff_change_none_of_its_features(
+    demo_run: RefreshResult, run_with_late_rows: tuple[RefreshResult, dict[str, list[str]]]
+) -> None:
+    late_run, customer_groups = run_with_late_rows
+    roles = list(CUTOFF_DATES)
+    for position, cutoff_role in enumerate(roles):
+        # customers whose late rows are dated before this cutoff (after an earlier one) may change; no other
+        changed_before = {customer for role in roles[:position] for customer in customer_groups[role]}
+        before = features_by_customer(demo_run, cutoff_role)
+        after = features_by_customer(late_run, cutoff_role)
+        assert after.keys() == before.keys()
+        assert {customer: after[customer] for customer in after if customer not in changed_before} == {
+            customer: before[customer] for customer in before if customer not in changed_before
+        }, cutoff_role
+        # ... and the late rows did reach staging: those of earlier cutoffs are features here
+        purchases = FEATURE_COLUMNS.index("purchase_count")
+        assert all(after[customer][purchases] == before[customer][purchases] + 1 for customer in changed_before if customer in after)
+    # the rows dated just after the training cutoff are purchases in its outcome window
+    outcomes = dict(read_working(
+        late_run,
+        "select customer_id, has_purchased_after from intermediate.int_customer_features_at_cutoffs "
+        "where cutoff_role = 'training'",
+    ))
+    assert all(outcomes[customer] for customer in customer_groups["training"] if customer in outcomes)

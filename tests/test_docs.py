@@ -1,0 +1,171 @@
+"""`scorehouse docs` on the known-answer warehouse, built empty: dbt's static documentation site is written,
+every model and seed states its grain, every column of every built table is described, and the exposures
+name what reads the published marts. New models are held to the same rule the moment they are added."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scorehouse import cli
+from scorehouse.contract import check_data_dir
+from scorehouse.dbt_runner import run_dbt
+from scorehouse.loading import load_raw_tables
+from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehousePaths, target_named
+
+KNOWN_ANSWER_DIR = Path(__file__).parent / "fixtures" / "known_answer"
+KNOWN_ANSWER_AS_OF_DATE = "2025-06-30"
+# loaded after the fixture's latest order (2025-07-05), as in test_scoring_flow
+KNOWN_ANSWER_NOW = datetime(2025, 7, 6, 0, 0, 0)
+DOCUMENTED_RESOURCE_TYPES = ("model", "seed", "snapshot")
+GRAIN_PHRASE = "one row per"
+
+
+def documented_nodes(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        unique_id: node for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in DOCUMENTED_RESOURCE_TYPES
+    }
+
+
+def nodes_without_grain(manifest: dict[str, Any]) -> list[str]:
+    """Models and seeds whose description does not say what one row is."""
+    return sorted(
+        node["name"] for node in documented_nodes(manifest).values()
+        if GRAIN_PHRASE not in (node["description"] or "").lower()
+    )
+
+
+def undescribed_columns(manifest: dict[str, Any], catalog: dict[str, Any]) -> list[str]:
+    """`model.column` for every column, declared in yml or present in the built relation, without a
+    description."""
+    missing = []
+    for unique_id, node in documented_nodes(manifest).items():
+        descriptions = {name.lower(): column["description"] for name, column in node["columns"].items()}
+        built = catalog["nodes"].get(unique_id, {}).get("columns", {})
+        for column in sorted(set(descriptions) | {name.lower() for name in built}):
+            if not (descriptions.get(column) or "").strip():
+                missing.append(f"{node['name']}.{column}")
+    return sorted(missing)
+
+
+@pytest.fixture(scope="module")
+def docs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every model and seed of the known-answer warehouse built empty (`--empty`: the columns without the
+    rows, which is all the catalog needs, in a fraction of a refresh's time), then `scorehouse docs` on it."""
+    paths = WarehousePaths(tmp_path_factory.mktemp("docs_warehouse"))
+    target = target_named("duckdb", paths)
+    load_raw_tables(paths.working, check_data_dir(KNOWN_ANSWER_DIR), KNOWN_ANSWER_NOW)
+    run_dbt(
+        ["build", "--empty", "--resource-type", "model", "--resource-type", "seed"],
+        target.dbt_environment(), {"as_of_date": KNOWN_ANSWER_AS_OF_DATE}, logging.getLogger(__name__), paths.dbt_target,
+    )
+    exit_code = cli.main([
+        "docs", "--target", "duckdb", "--warehouse-dir", str(paths.directory), "--as-of-date", KNOWN_ANSWER_AS_OF_DATE,
+    ])
+    assert exit_code == 0
+    return paths.dbt_docs
+
+
+@pytest.fixture(scope="module")
+def manifest(docs_dir: Path) -> dict[str, Any]:
+    return json.loads((docs_dir / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def catalog(docs_dir: Path) -> dict[str, Any]:
+    return json.loads((docs_dir / "catalog.json").read_text())
+
+
+def test_docs_command_writes_one_html_file_with_the_models_and_exposures(docs_dir: Path) -> None:
+    page = (docs_dir / "static_index.html").read_text()
+    for name in ("dim_customer_segments", "fct_customer_score_history", "scorehouse_report", "customer_segments_dashboard"):
+        assert name in page
+
+
+def test_catalog_has_every_built_model(manifest: dict[str, Any], catalog: dict[str, Any]) -> None:
+    """Otherwise the column rule below would silently check declared columns only."""
+    models = {unique_id for unique_id, node in manifest["nodes"].items() if node["resource_type"] == "model"}
+    assert models - catalog["nodes"].keys() == set()
+
+
+def test_every_model_and_seed_states_its_grain(manifest: dict[str, Any]) -> None:
+    assert nodes_without_grain(manifest) == [], f'descriptions lacking "{GRAIN_PHRASE} ..."'
+
+
+def test_every_column_is_described(manifest: dict[str, Any], catalog: dict[str, Any]) -> None:
+    assert undescribed_columns(manifest, catalog) == [], "columns without a description in the models' yml"
+
+
+def test_exposures_read_published_marts_and_name_an_owner(manifest: dict[str, Any]) -> None:
+    exposures = {exposure["name"]: exposure for exposure in manifest["exposures"].values()}
+    published = {table.split(".")[1] for table in PUBLISHED_TABLES}
+    assert {"scorehouse_report", "customer_segments_dashboard"} <= exposures.keys()
+    for name, exposure in exposures.items():
+        assert exposure["description"].strip() and exposure["owner"]["name"], name
+        assert "://" not in (exposure.get("url") or ""), f"{name}: a url must be a relative path, not a placeholder"
+        read = {manifest["nodes"][unique_id]["name"] for unique_id in exposure["depends_on"]["nodes"]}
+        assert read and read <= published, f"{name} reads tables BI does not get: {sorted(read - published)}"
+    report_reads = {manifest["nodes"][unique_id]["name"] for unique_id in exposures["scorehouse_report"]["depends_on"]["nodes"]}
+    # what flows/scorehouse/report.py reads
+    assert report_reads == {
+        "segment_summary", "fct_rfm_grid", "fct_composite_score_histogram", "fct_segment_migrations",
+        "fct_score_validation", "fct_fairness_audit",
+    }
+
+
+def test_the_rules_name_what_breaks_them() -> None:
+    """The two checks on a hand-made manifest: an undeclared built column, a declared column with a blank
+    description and a model described without its grain are each named; described ones are not."""
+    manifest = {"nodes": {
+        "model.scorehouse.good": {
+            "resource_type": "model", "name": "good", "description": "One row per customer.",
+            "columns": {"customer_id": {"description": "Customer key."}},
+        },
+        "model.scorehouse.bad": {
+            "resource_type": "model", "name": "bad", "description": "Customers.",
+            "columns": {"customer_id": {"description": " "}, "Segment_Name": {"description": "Segment."}},
+        },
+        "test.scorehouse.not_documented": {"resource_type": "test", "name": "x", "description": "", "columns": {}},
+    }}
+    catalog = {"nodes": {
+        "model.scorehouse.good": {"columns": {"customer_id": {}, "as_of_date": {}}},
+        "model.scorehouse.bad": {"columns": {"customer_id": {}, "segment_name": {}}},
+    }}
+    assert nodes_without_grain(manifest) == ["bad"]
+    assert undescribed_columns(manifest, catalog) == ["bad.customer_id", "good.as_of_date"]
+
+
+def test_dbt_build_reports_each_node_as_n_of_m(docs_dir: Path, tmp_path: Path) -> None:
+    """A person watching a build sees how far it got: every node's start and result line counts it
+    ("3 of 4 START ...", "3 of 4 PASS ..."), numbered 1 to m with m the nodes dbt ran."""
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger = logging.getLogger("scorehouse.tests.n_of_m")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(Collect())
+    target = target_named("duckdb", WarehousePaths(docs_dir.parent))
+    run_dbt(["build", "--select", "order_statuses"], target.dbt_environment(), None, logger, tmp_path)
+
+    ran = json.loads((tmp_path / "run_results.json").read_text())["results"]
+    # the project's on-run-start hook is counted apart ("1 of 1 START hook: ..."), and is no node
+    counted = [
+        re.match(r"(\d+) of (\d+) (START|OK|PASS) (?!hook)", record.getMessage()) for record in records
+        if record.levelno == logging.INFO
+    ]
+    counts = [(int(match[1]), int(match[2]), match[3]) for match in counted if match]
+    node_count = len([result for result in ran if not result["unique_id"].startswith("operation.")])
+    assert node_count >= 2  # the seed and at least one test on it
+    assert sorted(n for n, _, step in counts if step == "START") == list(range(1, node_count + 1))
+    assert {m for _, m, _ in counts} == {node_count}
+    assert len([step for _, _, step in counts if step != "START"]) == node_count
