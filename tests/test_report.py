@@ -237,9 +237,10 @@ def test_every_section_with_data_gets_its_chart_or_table(tmp_path: Path) -> None
     assert "Fairness audit" in html
 
 
-def test_fairness_summary_puts_flagged_pairs_first_and_leaves_means_out() -> None:
+def test_fairness_summary_lists_compared_pairs_and_leaves_means_out() -> None:
     section = fairness_section(synthetic_tables()["fct_fairness_audit"])
-    assert section.table.rows == [("gender", "vip", 2, 0.4, True), ("country", "vip", 1, None, False)]
+    assert section.table.rows == [("gender", "vip", 2, 0.4, True)]
+    assert section.note.startswith("1 of 2 attribute and rate pairs have no disparate-impact ratio")
 
 
 def test_validation_summary_lists_each_score_once() -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import jinja2
 import plotly.graph_objects as go
+from plotly.colors import DEFAULT_PLOTLY_COLORS
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
@@ -175,15 +176,17 @@ def validation_section(table: Table | None) -> Section:
                                    "cutoff (as-of date minus prediction_horizon_days).")
     deciles = sorted(table.records(), key=lambda row: (row["score_name"], row["decile"]))
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Outcome rate", "Lift (decile rate / base rate)"))
-    for score_name in sorted({row["score_name"] for row in deciles}):
+    for index, score_name in enumerate(sorted({row["score_name"] for row in deciles})):
+        line = {"color": DEFAULT_PLOTLY_COLORS[index % len(DEFAULT_PLOTLY_COLORS)]}
         rows = [row for row in deciles if row["score_name"] == score_name]
         x = [row["decile"] for row in rows]
         rates = [plain(row["outcome_rate"]) for row in rows]
         base_rate = plain(rows[0]["score_outcome_rate"])
         lifts = [None if rate is None or not base_rate else rate / base_rate for rate in rates]
-        figure.add_trace(go.Scatter(x=x, y=rates, mode="lines+markers", name=score_name, legendgroup=score_name), 1, 1)
+        figure.add_trace(go.Scatter(x=x, y=rates, mode="lines+markers", name=score_name, legendgroup=score_name,
+                                    line=line), 1, 1)
         figure.add_trace(go.Scatter(x=x, y=lifts, mode="lines+markers", name=score_name, legendgroup=score_name,
-                                    showlegend=False), 1, 2)
+                                    line=line, showlegend=False), 1, 2)
     figure.add_hline(y=1, line_dash="dot", line_color="grey", row=1, col=2)
     figure.update_xaxes(title_text="decile (1 = most likely to show the outcome)", dtick=1)
     figure.update_yaxes(tickformat=".0%", row=1, col=1)
@@ -210,16 +213,21 @@ def fairness_section(table: Table | None) -> Section:
         pair["groups"] += 1 if row["is_compared"] else 0
         pair["is_disparate_impact"] = pair["is_disparate_impact"] or bool(row["is_disparate_impact"])
     if not pairs:
-        return Section(title, note="marts.fct_fairness_audit has no rates to compare.")
+        return Section(title, note="marts.fct_fairness_audit holds no rates to compare.")
+    uncompared = sum(pair["disparate_impact_ratio"] is None for pair in pairs.values())
+    note = (f"{uncompared} of {len(pairs)} attribute and rate pairs have no disparate-impact ratio (fewer than two "
+            "groups of at least fairness_min_group_customers customers, or no group with the outcome) and are left "
+            "out. Each group's rates are in marts.fct_fairness_audit.")
+    if uncompared == len(pairs):
+        return Section(title, note=note)
     columns = ["attribute_name", "outcome_name", "compared_group_count", "disparate_impact_ratio",
                "is_disparate_impact"]
     rows = sorted(
         ((attribute, outcome, pair["groups"], pair["disparate_impact_ratio"], pair["is_disparate_impact"])
-         for (attribute, outcome), pair in pairs.items()),
-        key=lambda row: (not row[4], math.inf if row[3] is None else plain(row[3]), row[0], row[1]),
+         for (attribute, outcome), pair in pairs.items() if pair["disparate_impact_ratio"] is not None),
+        key=lambda row: (not row[4], plain(row[3]), row[0], row[1]),
     )
-    return Section(title, table=Table(columns, rows),
-                   note="Groups per attribute, with each group's rates, are in marts.fct_fairness_audit.")
+    return Section(title, table=Table(columns, rows), note=note)
 
 
 def gate_outcome(run: dict[str, Any]) -> str:
