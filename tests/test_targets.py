@@ -23,6 +23,7 @@ from scorehouse import demo_data
 from scorehouse.dbt_runner import PROJECT_DIR
 from scorehouse.scoring_flow import GateFailed, RefreshResult, refresh_scores
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehousePaths, WarehouseTarget, target_named
+from test_churn_predictions import check_write_table_round_trip
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -59,7 +60,10 @@ def shared_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def reset_postgres(paths: WarehousePaths) -> None:
     """Drops what earlier sessions left in the test database, so every session starts from nothing."""
     with target_named("postgres", paths).connect() as connection, connection.cursor() as cursor:
-        for schema in ("raw", "staging", "intermediate", "history", "marts", "reference", "published", "scorehouse"):
+        for schema in (
+            "raw", "staging", "intermediate", "history", "marts", "reference", "published", "scorehouse",
+            "fitted_models",
+        ):
             cursor.execute(f"drop schema if exists {schema} cascade")
 
 
@@ -87,6 +91,12 @@ def published_rows(run: RefreshResult, table_name: str) -> dict[str, dict[str, A
     target = target_of(run)
     columns, rows = target.call(target.read_published, table_name)
     return {row[columns.index("customer_id")]: dict(zip(columns, row)) for row in rows}
+
+
+@pytest.mark.parametrize("target_name", ["postgres", "spark"])
+def test_write_table_round_trips(postgres_server: None, target_name: str, tmp_path: Path) -> None:
+    """DuckDB's case is in tests/test_churn_predictions.py; the first write replaces what a session left."""
+    check_write_table_round_trip(target_named(target_name, WarehousePaths(tmp_path)))
 
 
 def test_every_target_stages_and_quarantines_the_same_rows(runs: dict[str, RefreshResult]) -> None:

@@ -10,12 +10,18 @@ from typing import Any
 
 import duckdb
 import duckdb_engine
+import pyarrow as pa
 
-from scorehouse.contract import EntityFiles
+from scorehouse.contract import EntityFiles, quote_identifier
 from scorehouse.loading import RawLoad, load_raw_tables
 from scorehouse.publishing import publish
 from scorehouse.warehouse_connection import connect
-from scorehouse.warehouse_targets import Publication, WarehouseTarget, query_asset_batches
+from scorehouse.warehouse_targets import (
+    Publication,
+    WarehouseTarget,
+    query_asset_batches,
+    split_qualified_name,
+)
 
 
 class StatementCursorConnection(duckdb_engine.ConnectionWrapper):
@@ -47,6 +53,20 @@ class DuckDBTarget(WarehouseTarget):
 
     def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
         return load_raw_tables(self.paths.working, inputs, loaded_at)
+
+    def write_table(self, qualified_name: str, rows: pa.Table, *, append: bool) -> None:
+        schema, table = split_qualified_name(qualified_name)
+        relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+        with connect(self.paths.working) as connection:
+            connection.register("rows_to_write", rows)
+            connection.execute("begin")
+            connection.execute(f"create schema if not exists {quote_identifier(schema)}")
+            if append:
+                connection.execute(f"create table if not exists {relation} as select * from rows_to_write limit 0")
+                connection.execute(f"insert into {relation} by name select * from rows_to_write")
+            else:
+                connection.execute(f"create or replace table {relation} as select * from rows_to_write")
+            connection.execute("commit")
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         with connect(self.paths.working, read_only=True) as connection:

@@ -14,6 +14,8 @@ from functools import cached_property
 from typing import Any
 
 import psycopg2
+import pyarrow as pa
+from psycopg2.extras import execute_values
 from sqlalchemy.engine import URL
 
 from scorehouse.contract import EntityFiles, quote_identifier
@@ -23,12 +25,32 @@ from scorehouse.warehouse_targets import (
     WarehouseTarget,
     profile_output,
     query_asset_batches,
+    split_qualified_name,
     tables_fingerprint,
 )
 
 WORKING_SCHEMA = "marts"
 PUBLISHED_SCHEMA = "published"
 PUBLICATION_TABLE = "scorehouse_publication"
+
+
+def postgres_type(arrow_type: pa.DataType) -> str:
+    """The PostgreSQL column type that holds a pyarrow type's values."""
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_integer(arrow_type):
+        return "bigint"
+    if pa.types.is_floating(arrow_type):
+        return "double precision"
+    if pa.types.is_decimal(arrow_type):
+        return f"numeric({arrow_type.precision}, {arrow_type.scale})"
+    if pa.types.is_timestamp(arrow_type):
+        return "timestamp"
+    if pa.types.is_date(arrow_type):
+        return "date"
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return "text"
+    raise TypeError(f"no PostgreSQL column type for the pyarrow type {arrow_type}")
 
 
 def count_and_digest(cursor: Any, table: str) -> tuple[int, int]:
@@ -82,6 +104,21 @@ class PostgresTarget(WarehouseTarget):
                 with csv_files[entity_files.entity.name].open(encoding="utf-8") as csv_file:
                     cursor.copy_expert(f"copy {table} from stdin with (format csv, header true)", csv_file)
         return RawLoad(row_counts, is_append_only=False)
+
+    def write_table(self, qualified_name: str, rows: pa.Table, *, append: bool) -> None:
+        """One transaction: the table is created when missing and emptied first unless `append`."""
+        schema, table = split_qualified_name(qualified_name)
+        relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+        columns = [quote_identifier(field.name) for field in rows.schema]
+        definitions = [f"{column} {postgres_type(field.type)}" for column, field in zip(columns, rows.schema)]
+        with closing(self.connect()) as connection, connection, connection.cursor() as cursor:
+            cursor.execute(f"create schema if not exists {quote_identifier(schema)}")
+            cursor.execute(f"create table if not exists {relation} ({', '.join(definitions)})")
+            if not append:
+                cursor.execute(f"delete from {relation}")
+            if rows.num_rows:
+                values = list(zip(*(column.to_pylist() for column in rows.columns)))
+                execute_values(cursor, f"insert into {relation} ({', '.join(columns)}) values %s", values)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         with closing(self.connect()) as connection, connection.cursor() as cursor:

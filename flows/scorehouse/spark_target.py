@@ -9,12 +9,17 @@ returns (`SparkTarget.call`), leaving the metastore free for the next dbt comman
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from scorehouse.contract import EntityFiles, sql_string
 from scorehouse.loading import RAW_SCHEMA, RawLoad, raw_table_exports
@@ -24,6 +29,7 @@ from scorehouse.warehouse_targets import (
     Result,
     WarehouseTarget,
     profile_output,
+    split_qualified_name,
     tables_fingerprint,
 )
 
@@ -103,6 +109,22 @@ class SparkTarget(WarehouseTarget):
                 typed_rows = rows.withColumn("_loaded_at", rows["_loaded_at"].cast("timestamp"))
                 typed_rows.write.format("parquet").saveAsTable(table)
         return RawLoad(row_counts, is_append_only=False)
+
+    def write_table(self, qualified_name: str, rows: pa.Table, *, append: bool) -> None:
+        """Spark reads the rows from a Parquet file, timestamps as Spark's `timestamp` like the raw tables,
+        and saves them as a Parquet table of the database."""
+        schema, table = split_qualified_name(qualified_name)
+        spark = spark_session()
+        spark.sql(f"create database if not exists {schema}")
+        with tempfile.TemporaryDirectory(dir=self.paths.spark) as directory:
+            parquet_file = Path(directory) / f"{table}.parquet"
+            pq.write_table(rows, parquet_file)
+            frame = spark.read.parquet(str(parquet_file))
+            for field in rows.schema:
+                if pa.types.is_timestamp(field.type):
+                    frame = frame.withColumn(field.name, frame[field.name].cast("timestamp"))
+            writer = frame.write.format("parquet").mode("append" if append else "overwrite")
+            writer.saveAsTable(f"{schema}.{table}")
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in spark_session().sql(sql).collect()]

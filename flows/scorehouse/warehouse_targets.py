@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import jinja2
+import pyarrow as pa
 import yaml
 
 from scorehouse.contract import EntityFiles
@@ -150,6 +151,12 @@ class WarehouseTarget(ABC):
         (where the warehouse supports it) and replacing the tables otherwise."""
 
     @abstractmethod
+    def write_table(self, qualified_name: str, rows: pa.Table, *, append: bool) -> None:
+        """Writes `rows` to the table `schema.table` of the working warehouse, creating the schema and the
+        table when missing: appended to what it holds when `append`, replacing it otherwise. For the small
+        tables Python computes (fitted models), never for customer-level data."""
+
+    @abstractmethod
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         """The rows of a small query on the working warehouse (counts, summaries)."""
 
@@ -188,6 +195,14 @@ def query_asset_batches(data_source: Any) -> Callable[[str, str], tuple[Any, dic
         return asset.add_batch_definition_whole_table("whole table"), {}
 
     return add_batch
+
+
+def split_qualified_name(qualified_name: str) -> tuple[str, str]:
+    """(schema, table) of `schema.table`; anything else is a programming error."""
+    schema, separator, table = qualified_name.partition(".")
+    if not (schema and separator and table) or "." in table:
+        raise ValueError(f"table name {qualified_name!r} must be written schema.table")
+    return schema, table
 
 
 def target_named(name: str, paths: WarehousePaths) -> WarehouseTarget:
