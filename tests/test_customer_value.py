@@ -1,12 +1,19 @@
 """BG/NBD and Gamma-Gamma: closed forms against hand-computed and published values, parameter recovery from
-simulated customers, fits on grouped histories, and fits that cannot converge."""
+simulated customers, fits on grouped histories, fits that cannot converge, and the refresh's fit step on the
+known-answer data (too few customers) and on generated demo data (converged fits and predictions)."""
 
 from __future__ import annotations
 
 import math
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
+import duckdb
 import numpy as np
 import pytest
+
+from scorehouse.demo_data import generate
+from scorehouse.scoring_flow import RefreshResult, refresh_scores
 
 from scorehouse.customer_value import (
     BgNbdParameters,
@@ -219,3 +226,69 @@ def test_predictions_stay_finite_for_long_histories():
     never_dropping = 1000.6 / 1040 * 180
     assert 0.88 * never_dropping < values[1] < 0.96 * never_dropping
     assert math.isfinite(float(discounted_expected_purchases(days, 365, 0.1, 1000, 1000, 1000)))
+
+
+KNOWN_ANSWER_DIR = Path(__file__).parent / "fixtures" / "known_answer"
+KNOWN_ANSWER_VARS = {"as_of_date": "2025-06-30", "raw_row_defect_tolerance": 0.1}
+KNOWN_ANSWER_NOW = datetime(2025, 7, 6, 0, 0, 0)
+DEMO_END_DATE = date(2026, 11, 23)
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def version_rows(result: RefreshResult) -> list[tuple]:
+    return query(
+        result.paths.working,
+        "select model_name, cutoff_role, status, is_converged, message, customer_count, model_version "
+        "from fitted_models.customer_value_model_versions order by fitted_at, cutoff_role, model_name",
+    )
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_too_few_customers_leave_predictions_null_and_the_run_goes_on(tmp_path: Path):
+    result = refresh_scores(
+        data_dir=KNOWN_ANSWER_DIR, warehouse_dir=tmp_path, dbt_vars=KNOWN_ANSWER_VARS, now=KNOWN_ANSWER_NOW
+    )
+    # At A = 2025-06-30 nine customers have bought, five on more than one day (C01, C02, C04, C06, C10); at
+    # V = 2025-01-01 four have (C01, C04, C05, C06), one on more than one day (C06): fewer than
+    # value_min_repeat_customers (100), so no fit is tried.
+    message = "The {} fit needs at least 100 customers with repeat purchases and has {} (of {})."
+    assert version_rows(result) == [
+        ("bg_nbd", "scoring", "too_few_customers", False, message.format("BG/NBD", 5, 9), None, result.run_id),
+        ("gamma_gamma", "scoring", "too_few_customers", False, message.format("Gamma-Gamma", 5, 5), None,
+         result.run_id),
+        ("bg_nbd", "validation", "too_few_customers", False, message.format("BG/NBD", 1, 4), None, result.run_id),
+        ("gamma_gamma", "validation", "too_few_customers", False, message.format("Gamma-Gamma", 1, 1), None,
+         result.run_id),
+    ]
+    # Histories by hand (README of the fixture): C01 bought on 2024-12-01, 03-01, 05-01 and 06-29 (x = 3,
+    # t_x = 210, T = 211, m_x = (300 + 200 + 100) / 3); C02 on 01-10 and twice on 06-01/06-20 (x = 2,
+    # t_x = 161, T = 171, m_x = 50); C06 on 2023-06-01 and 2024-01-15 (x = 1, t_x = 228, T = 760, m_x = 300);
+    # C11's purchase of 2025-07-05 is after the as-of date (x = 0, T = 149).
+    published = result.paths.published
+    rows = query(
+        published,
+        "select customer_id, as_of_date, repeat_purchase_days, first_to_last_purchase_days, days_since_first_purchase,"
+        " average_repeat_purchase_value, horizon_days, expected_purchases, probability_alive, expected_average_spend,"
+        " predicted_value from marts.fct_customer_value_predictions order by customer_id",
+    )
+    as_of = date(2025, 6, 30)
+    histories = {row[0]: row[2:6] for row in rows}
+    assert list(histories) == ["C01", "C02", "C03", "C04", "C05", "C06", "C07", "C10", "C11"]
+    assert histories["C01"] == (3, 210, 211, pytest.approx(200.0))
+    assert histories["C02"] == (2, 161, 171, pytest.approx(50.0))
+    assert histories["C06"] == (1, 228, 760, pytest.approx(300.0))
+    assert histories["C11"] == (0, 0, 149, None)
+    assert {row[1] for row in rows} == {as_of}
+    assert {row[6] for row in rows} == {180}
+    assert {row[7:] for row in rows} == {(None, None, None, None)}
+    validation = query(
+        result.paths.working,
+        "select customer_id, predicted_value from intermediate.int_customer_value_predictions_at_validation_cutoff"
+        " order by customer_id",
+    )
+    # customers with a purchase on or before 2025-01-01: C01, C04 (2024-11-15), C05, C06
+    assert validation == [("C01", None), ("C04", None), ("C05", None), ("C06", None)]
