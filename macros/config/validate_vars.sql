@@ -17,4 +17,5 @@
     {%- do scorehouse.numeric_var('campaign_min_group_customers', 1, 1000000000, whole_number=true) -%}
     {%- do scorehouse.prediction_cutoffs() -%}
     {%- do scorehouse.churn_model_features() -%}
+    {%- do scorehouse.numeric_var('churn_model_min_training_customers', 2, 1000000000, whole_number=true) -%}
 {% endmacro %}
