@@ -31,7 +31,7 @@ BG_NBD_PARAMETERS = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "gamma")
 
 VERSIONS_SCHEMA = pa.schema([
-    ("model_version", pa.string()),
+    ("model_version", pa.int64()),
     ("fitted_at", pa.timestamp("us")),
     ("model_name", pa.string()),
     ("cutoff_role", pa.string()),
@@ -44,7 +44,7 @@ VERSIONS_SCHEMA = pa.schema([
     *((name, pa.float64()) for name in BG_NBD_PARAMETERS + GAMMA_GAMMA_PARAMETERS),
 ])
 PREDICTIONS_SCHEMA = pa.schema([
-    ("model_version", pa.string()),
+    ("model_version", pa.int64()),
     ("cutoff_role", pa.string()),
     ("frequency", pa.int64()),
     ("recency_days", pa.int64()),
@@ -123,7 +123,7 @@ def fit_or_failure(fit, *arguments: Any, **options: Any) -> BgNbdFit | GammaGamm
 
 
 def predictions_at_cutoff(
-    model_version: str,
+    model_version: int,
     cutoff_role: str,
     histories: list[np.ndarray],
     bg_nbd: BgNbdFit | FitNotConverged,
@@ -153,7 +153,7 @@ def predictions_at_cutoff(
         weight = population_mean = missing
     return pa.table(
         {
-            "model_version": pa.array([model_version] * count, pa.string()),
+            "model_version": pa.array(np.full(count, model_version, dtype=np.int64)),
             "cutoff_role": pa.array([cutoff_role] * count, pa.string()),
             "frequency": pa.array(frequency.astype(np.int64)),
             "recency_days": pa.array(recency.astype(np.int64)),
@@ -175,7 +175,7 @@ def predictions_at_cutoff(
     )
 
 
-def versions_table(model_version: str, fitted_at: datetime, outcomes: list[FitOutcome]) -> pa.Table:
+def versions_table(model_version: int, fitted_at: datetime, outcomes: list[FitOutcome]) -> pa.Table:
     return pa.Table.from_pylist(
         [
             {
@@ -198,13 +198,17 @@ def versions_table(model_version: str, fitted_at: datetime, outcomes: list[FitOu
 
 
 def fit_customer_value(
-    target: WarehouseTarget, dbt_vars: Mapping[str, Any], model_version: str, fitted_at: datetime
+    target: WarehouseTarget, dbt_vars: Mapping[str, Any], fitted_at: datetime
 ) -> list[FitOutcome]:
-    """Fits both models at every cutoff, appends one version row per fit to customer_value_model_versions
-    and replaces customer_value_predictions; a failed fit is a row with its status, not an error. Needs the
-    grouped history models built; `dbt_vars` are the run's vars with the defaults of dbt_project.yml. Run it
-    through `target.call` (Spark runs it in a process of its own)."""
+    """Fits both models at every cutoff as the next version, appends one row per fit to
+    customer_value_model_versions and replaces customer_value_predictions; a failed fit is a row with its
+    status, not an error. Needs the grouped history models built; `dbt_vars` are the run's vars with the
+    defaults of dbt_project.yml. Run it through `target.call` (Spark runs it in a process of its own)."""
     settings = CustomerValueSettings.from_vars(dbt_vars)
+    # versions count up from 1, as the churn model's do; the empty write creates the table on a first run
+    target.write_table(VERSIONS_TABLE, VERSIONS_SCHEMA.empty_table(), append=True)
+    (model_version,) = target.query(f"select coalesce(max(model_version), 0) + 1 from {VERSIONS_TABLE}")[0]
+    model_version = int(model_version)
     outcomes: list[FitOutcome] = []
     predictions: list[pa.Table] = []
     for cutoff_role in CUTOFF_ROLES:

@@ -45,6 +45,7 @@ PUBLISHED_TABLES = (
     "marts.fct_lead_score_rule_hits",
     "marts.fct_campaign_results",
     "marts.fct_campaign_segment_results",
+    "marts.fct_customer_churn_predictions",
     "marts.fct_customer_value_predictions",
 )
 Result = TypeVar("Result")

@@ -15,6 +15,9 @@
     {%- do scorehouse.numeric_var('campaign_attribution_days', 1, 3650, whole_number=true) -%}
     {%- do scorehouse.campaign_confidence_z() -%}
     {%- do scorehouse.numeric_var('campaign_min_group_customers', 1, 1000000000, whole_number=true) -%}
+    {%- do scorehouse.prediction_cutoffs() -%}
+    {%- do scorehouse.churn_model_features() -%}
+    {%- do scorehouse.numeric_var('churn_model_min_training_customers', 2, 1000000000, whole_number=true) -%}
     {%- do scorehouse.numeric_var('value_discount_rate_yearly', 0, 1) -%}
     {%- do scorehouse.numeric_var('value_min_repeat_customers', 1, 1000000000, whole_number=true) -%}
 {% endmacro %}

@@ -1,0 +1,147 @@
+-- Churn features of every customer at each prediction cutoff (training, validation, scoring), from data
+-- dated on or before the cutoff only, and what the customer did in the H days after it.
+{%- set cutoffs = scorehouse.prediction_cutoffs() %}
+
+with
+
+customers as (
+    select * from {{ ref('stg_shop__customers') }}
+),
+
+orders as (
+    select * from {{ ref('stg_shop__orders') }}
+),
+
+events as (
+    select * from {{ ref('stg_shop__events') }}
+),
+
+cutoffs as (
+    {%- for cutoff in cutoffs %}
+    select
+        '{{ cutoff.role }}' as cutoff_role,
+        {{ date_literal(cutoff.cutoff_date) }} as cutoff_date,
+        {{ date_literal(cutoff.window_start_date) }} as window_start_date,
+        {% if cutoff.outcome_end_date -%}
+        {{ date_literal(cutoff.outcome_end_date) }}
+        {%- else -%}
+        cast(null as date)
+        {%- endif %} as outcome_end_date
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+customers_at_cutoffs as (
+    select
+        customers.customer_id,
+        customers.created_at,
+        cutoffs.cutoff_role,
+        cutoffs.cutoff_date
+    from customers
+    inner join cutoffs
+        on cast(customers.created_at as date) <= cutoffs.cutoff_date
+),
+
+-- as int_customer_orders_summarized at an as-of date equal to the cutoff
+orders_summarized as (
+    select
+        orders.customer_id,
+        cutoffs.cutoff_role,
+        cast(sum(case when orders.is_purchase then 1 else 0 end) as {{ dbt.type_bigint() }}) as purchase_count,
+        sum(orders.net_amount) as lifetime_revenue,
+        cast(sum(
+            case when orders.is_purchase and orders.ordered_date >= cutoffs.window_start_date then 1 else 0 end
+        ) as {{ dbt.type_bigint() }}) as frequency,
+        sum(
+            case when orders.is_purchase and orders.ordered_date >= cutoffs.window_start_date then orders.net_amount else 0 end
+        ) as monetary,
+        min(case when orders.is_purchase then orders.ordered_at end) as first_purchase_at,
+        max(case when orders.is_purchase then orders.ordered_at end) as last_purchase_at
+    from orders
+    inner join cutoffs
+        on orders.ordered_date <= cutoffs.cutoff_date
+    group by orders.customer_id, cutoffs.cutoff_role
+),
+
+-- as int_customer_engagement_summarized's event count
+events_counted as (
+    select
+        events.customer_id,
+        cutoffs.cutoff_role,
+        count(*) as event_count
+    from events
+    inner join cutoffs
+        on cast(events.occurred_at as date) between cutoffs.window_start_date and cutoffs.cutoff_date
+    group by events.customer_id, cutoffs.cutoff_role
+),
+
+-- purchases in the outcome window (cutoff, cutoff + H]; none are looked for after the scoring cutoff
+outcomes_observed as (
+    select
+        orders.customer_id,
+        cutoffs.cutoff_role,
+        cast(count(*) as {{ dbt.type_bigint() }}) as purchase_count_after,
+        sum(orders.net_amount) as revenue_after
+    from orders
+    inner join cutoffs
+        on orders.ordered_date > cutoffs.cutoff_date
+        and orders.ordered_date <= cutoffs.outcome_end_date
+    where orders.is_purchase
+    group by orders.customer_id, cutoffs.cutoff_role
+),
+
+features_joined as (
+    select
+        ----------  ids
+        customers_at_cutoffs.customer_id,
+        customers_at_cutoffs.cutoff_role,
+        customers_at_cutoffs.cutoff_date,
+
+        ----------  features at the cutoff
+        coalesce(orders_summarized.purchase_count, 0) > 0 as has_purchased,
+        {{ dbt.datediff('cast(orders_summarized.last_purchase_at as date)', 'customers_at_cutoffs.cutoff_date', 'day') }}
+            as recency_days,
+        coalesce(orders_summarized.frequency, 0) as frequency,
+        coalesce(orders_summarized.monetary, 0) as monetary,
+        coalesce(orders_summarized.purchase_count, 0) as purchase_count,
+        coalesce(orders_summarized.lifetime_revenue, 0) as lifetime_revenue,
+        cast(orders_summarized.lifetime_revenue as {{ type_double() }}) / nullif(orders_summarized.purchase_count, 0)
+            as average_order_value,
+        {{ dbt.datediff('cast(customers_at_cutoffs.created_at as date)', 'customers_at_cutoffs.cutoff_date', 'day') }}
+            as tenure_days,
+        {{ dbt.datediff('cast(orders_summarized.first_purchase_at as date)', 'customers_at_cutoffs.cutoff_date', 'day') }}
+            as days_since_first_purchase,
+        coalesce(events_counted.event_count, 0) as event_count,
+
+        ----------  outcome in the H days after the cutoff (null at the scoring cutoff: not yet known)
+        case
+            when customers_at_cutoffs.cutoff_role <> 'scoring' then outcomes_observed.customer_id is not null
+        end as has_purchased_after,
+        case
+            when customers_at_cutoffs.cutoff_role <> 'scoring' then coalesce(outcomes_observed.revenue_after, 0)
+        end as revenue_after,
+        case
+            when customers_at_cutoffs.cutoff_role <> 'scoring' then coalesce(outcomes_observed.purchase_count_after, 0)
+        end as purchase_count_after
+
+    from customers_at_cutoffs
+    left join orders_summarized
+        on customers_at_cutoffs.customer_id = orders_summarized.customer_id
+        and customers_at_cutoffs.cutoff_role = orders_summarized.cutoff_role
+    left join events_counted
+        on customers_at_cutoffs.customer_id = events_counted.customer_id
+        and customers_at_cutoffs.cutoff_role = events_counted.cutoff_role
+    left join outcomes_observed
+        on customers_at_cutoffs.customer_id = outcomes_observed.customer_id
+        and customers_at_cutoffs.cutoff_role = outcomes_observed.cutoff_role
+),
+
+churn_labelled as (
+    select
+        *,
+        -- churn is defined for buyers only: no purchase in the outcome window after one before the cutoff
+        case when has_purchased then not has_purchased_after end as is_churned
+    from features_joined
+)
+
+select * from churn_labelled
