@@ -9,7 +9,7 @@ warning; its predictions are null and the refresh goes on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -115,7 +115,9 @@ def columns(rows: list[tuple[Any, ...]], count: int) -> list[np.ndarray]:
     return [np.asarray(column, dtype=np.float64) for column in zip(*rows)]
 
 
-def fit_or_failure(fit, *arguments: Any, **options: Any) -> BgNbdFit | GammaGammaFit | FitNotConverged:
+def fit_or_failure(
+    fit: Callable[..., BgNbdFit | GammaGammaFit], *arguments: Any, **options: Any
+) -> BgNbdFit | GammaGammaFit | FitNotConverged:
     try:
         return fit(*arguments, **options)
     except FitNotConverged as error:
