@@ -3,18 +3,23 @@ model fitted by the flow and scored in SQL."""
 
 from __future__ import annotations
 
+import logging
 import shutil
-from decimal import Decimal
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from scorehouse import demo_data
+from scorehouse.churn_model import SKIPPED, TrainingSet, fit_pipeline, read_training_set, version_rows, why_not_fittable
+from scorehouse.dbt_runner import DbtFailed, run_dbt
 from scorehouse.scoring_flow import RefreshResult, refresh_scores
 from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
 
@@ -26,6 +31,12 @@ RUN_CLOCK = datetime(2026, 1, 1, 6, 0, 0)
 # the default prediction_horizon_days (180): validation and training cutoffs
 HORIZON = timedelta(days=180)
 CUTOFF_DATES = {"training": AS_OF - 2 * HORIZON, "validation": AS_OF - HORIZON, "scoring": AS_OF}
+# the default of var churn_model_features
+CHURN_MODEL_FEATURES = [
+    "recency_days", "frequency", "monetary", "purchase_count", "lifetime_revenue", "average_order_value",
+    "tenure_days", "days_since_first_purchase",
+]
+PROBABILITY_TOLERANCE = 1e-9
 FEATURE_COLUMNS = (
     "has_purchased", "recency_days", "frequency", "monetary", "purchase_count", "lifetime_revenue",
     "average_order_value", "tenure_days", "days_since_first_purchase", "event_count",
@@ -195,3 +206,119 @@ def test_rows_dated_after_a_cutoff_change_none_of_its_features(
         "where cutoff_role = 'training'",
     ))
     assert all(outcomes[customer] for customer in customer_groups["training"] if customer in outcomes)
+
+
+def working_target(result: RefreshResult) -> WarehouseTarget:
+    return target_named(result.target_name, result.paths)
+
+
+def test_sql_churn_probabilities_equal_sklearns_predict_proba(demo_run: RefreshResult) -> None:
+    """The same training set fitted again in Python gives the stored parameters, and its predict_proba
+    equals the SQL probability of every buyer at every cutoff."""
+    target = working_target(demo_run)
+    pipeline = fit_pipeline(read_training_set(target, CHURN_MODEL_FEATURES))
+    stored = target.query(
+        "select feature_name, feature_mean, feature_scale, coefficient, intercept from "
+        "fitted_models.churn_model_versions where model_version = 1 order by feature_position"
+    )
+    scaler, regression = pipeline.named_steps["scale"], pipeline.named_steps["regress"]
+    assert [row[0] for row in stored] == CHURN_MODEL_FEATURES
+    assert np.array([row[1:4] for row in stored]) == pytest.approx(
+        np.column_stack([scaler.mean_, scaler.scale_, regression.coef_[0]]), abs=1e-12
+    )
+    for cutoff_role in CUTOFF_DATES:
+        buyers = read_training_set(target, CHURN_MODEL_FEATURES, cutoff_role)
+        expected = dict(zip(buyers.customer_ids, pipeline.predict_proba(buyers.features)[:, 1]))
+        scored = dict(target.query(
+            "select customer_id, churn_probability from intermediate.int_customer_churn_probabilities "
+            f"where cutoff_role = '{cutoff_role}' and has_purchased"
+        ))
+        assert len(expected) > 1_000 and scored.keys() == expected.keys(), cutoff_role
+        assert max(abs(scored[customer] - expected[customer]) for customer in expected) < PROBABILITY_TOLERANCE
+    non_buyers = target.query(
+        "select count(*), count(churn_probability) from intermediate.int_customer_churn_probabilities "
+        "where not has_purchased"
+    )
+    assert non_buyers[0][0] > 0 and non_buyers[0][1] == 0
+
+
+def test_fitted_version_records_its_training(demo_run: RefreshResult) -> None:
+    target = working_target(demo_run)
+    training_set = read_training_set(target, CHURN_MODEL_FEATURES)
+    auc = roc_auc_score(training_set.is_churned, fit_pipeline(training_set).predict_proba(training_set.features)[:, 1])
+    versions = target.query(
+        "select distinct model_version, trained_at, training_cutoff_date, training_row_count, "
+        "training_churn_rate, training_auc, status, message from fitted_models.churn_model_versions"
+    )
+    assert versions == [(
+        1, RUN_CLOCK, CUTOFF_DATES["training"], len(training_set.customer_ids),
+        pytest.approx(training_set.is_churned.mean()), pytest.approx(auc), "fitted",
+        f"fitted on {len(training_set.customer_ids)} buyers at the training cutoff 2025-01-05",
+    )]
+
+
+def test_published_churn_predictions_cover_every_customer_with_deciles(demo_run: RefreshResult) -> None:
+    columns, rows = working_target(demo_run).read_published("fct_customer_churn_predictions")
+    predictions = [dict(zip(columns, row)) for row in rows]
+    buyers = [row for row in predictions if row["has_purchased"]]
+    assert len(predictions) == 3_000
+    assert all(row["churn_probability"] is None for row in predictions if not row["has_purchased"])
+    assert all(row["churn_model_version"] == 1 and row["churn_probability"] is not None for row in buyers)
+    # deciles of 2,523 buyers: ntile gives the first three deciles 253 and the other seven 252
+    sizes = {decile: sum(1 for row in buyers if row["churn_decile"] == decile) for decile in range(1, 11)}
+    assert sorted(sizes.values(), reverse=True) == [253] * (len(buyers) % 10) + [252] * (10 - len(buyers) % 10)
+    by_probability = sorted(buyers, key=lambda row: (-row["churn_probability"], row["customer_id"]))
+    assert [row["churn_decile"] for row in by_probability] == sorted(row["churn_decile"] for row in buyers)
+
+
+def test_top_churn_decile_churns_three_times_as_often_as_the_bottom_one_out_of_time(demo_run: RefreshResult) -> None:
+    """Fitted at the training cutoff, ranked at the validation cutoff, checked against the 180 days after."""
+    rates = dict(read_working(
+        demo_run,
+        "select churn_decile, avg(case when is_churned then 1.0 else 0.0 end) "
+        "from intermediate.int_customer_churn_probabilities where cutoff_role = 'validation' "
+        "and churn_decile in (1, 10) group by churn_decile",
+    ))
+    assert rates[1] >= 3 * rates[10], rates
+
+
+def test_training_set_too_small_or_one_sided_gives_a_skipped_version() -> None:
+    def training_set(outcomes: list[bool]) -> TrainingSet:
+        features = np.arange(len(outcomes) * 2, dtype=float).reshape(len(outcomes), 2)
+        return TrainingSet([f"C{index}" for index in range(len(outcomes))], features, np.array(outcomes), None)
+
+    assert why_not_fittable(training_set([True, False] * 50), 100) is None
+    assert why_not_fittable(training_set([True, False] * 49), 100) == (
+        "only 98 buyers at the training cutoff None, fewer than churn_model_min_training_customers (100); "
+        "churn probabilities are left empty"
+    )
+    assert "every one of the 100 buyers at the training cutoff None churned" in why_not_fittable(
+        training_set([True] * 100), 100
+    )
+    assert "bought again" in why_not_fittable(training_set([False] * 100), 100)
+    skipped = version_rows(3, RUN_CLOCK, training_set([]), ["recency_days"], None, "why").to_pylist()
+    assert len(skipped) == 1
+    assert skipped[0]["status"] == SKIPPED and skipped[0]["feature_name"] is None and skipped[0]["message"] == "why"
+
+
+@pytest.mark.parametrize(
+    ("features", "message"),
+    [
+        (["recency_days", "gender"], "var 'churn_model_features' must not use the sensitive attribute \"gender\""),
+        (["birth_year"], "var 'churn_model_features' must not use the sensitive attribute \"birth_year\""),
+        (["country", "frequency"], "var 'churn_model_features' must not use the sensitive attribute \"country\""),
+        (["age"], "var 'churn_model_features' must not use the sensitive attribute \"age\""),
+        (["frequency", "shoe_size"], "var 'churn_model_features' names the unknown column \"shoe_size\""),
+        (["frequency", "frequency"], "var 'churn_model_features' lists \"frequency\" twice"),
+        ([], "var 'churn_model_features' must be a non-empty list"),
+    ],
+)
+def test_sensitive_or_unknown_churn_features_are_refused(tmp_path: Path, features: list, message: str) -> None:
+    with pytest.raises(DbtFailed, match=message):
+        run_dbt(
+            ["run-operation", "prepare_run"],
+            {"SCOREHOUSE_TARGET": "duckdb", "SCOREHOUSE_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb")},
+            {"churn_model_features": features},
+            logging.getLogger("test"),
+            target_dir=tmp_path / "target",
+        )

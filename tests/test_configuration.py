@@ -47,6 +47,11 @@ from scorehouse.dbt_runner import DbtFailed, run_dbt
         ({"lead_qualifying_points": -1}, "var 'lead_qualifying_points' must be a number from 0 to 1000000, got -1"),
         ({"lead_behaviour_window_days": 0}, "var 'lead_behaviour_window_days' must be a whole number from 1 to 36500, got 0"),
         ({"lead_behaviour_window_days": 7.5}, "var 'lead_behaviour_window_days' must be a whole number from 1 to 36500, got 7.5"),
+        ({"value_discount_rate_yearly": 1.5}, "var 'value_discount_rate_yearly' must be a number from 0 to 1, got 1.5"),
+        (
+            {"value_min_repeat_customers": 0},
+            "var 'value_min_repeat_customers' must be a whole number from 1 to 1000000000, got 0",
+        ),
     ],
 )
 def test_invalid_var_is_named(tmp_path: Path, overrides: dict, message: str) -> None:

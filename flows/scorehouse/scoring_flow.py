@@ -1,5 +1,6 @@
 """The refresh job as one Prefect flow: check the input contract and the settings, load the raw files, gate
-them with Great Expectations, `dbt build` (models and their tests together), gate the outputs, record the
+them with Great Expectations, `dbt build` (models and their tests together), fit the predictive models on
+what dbt built and `dbt build` the scores that read them, gate the outputs, record the
 score history, publish the BI tables all at once, and record the run. All customer-level work happens in
 the warehouse, on any of the dbt targets (scorehouse.warehouse_targets).
 
@@ -27,7 +28,9 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.runtime import flow_run
 from prefect.states import State
 
+from scorehouse.churn_model import FITTED, ChurnModelFit, fit_churn_model
 from scorehouse.contract import ContractError, EntityFiles, check_data_dir
+from scorehouse.customer_value_fitting import fit_customer_value, log_fit_outcomes
 from scorehouse.dbt_runner import PROJECT_DIR, DbtFailed, run_dbt
 from scorehouse.loading import RawLoad
 from scorehouse.loading import logger as loading_logger
@@ -54,6 +57,8 @@ STAGED_TABLES = {
 }
 # Built only after the outputs gate, with everything downstream of it (dbt's `model+` selection).
 HISTORY_MODEL = "fct_customer_score_history"
+# Models that read what fit_models writes, and everything downstream of them, are built after it.
+FITTED_MODELS_SELECTOR = "tag:uses_fitted_models+"
 TRANSIENT_RETRIES = 2
 TRANSIENT_RETRY_DELAY_SECONDS = 5
 
@@ -259,11 +264,47 @@ def outputs_gate(target: WarehouseTarget, settings: GateSettings) -> None:
 
 @task(**WAREHOUSE_TASK_OPTIONS)
 def build_models(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None, full_refresh: bool) -> None:
-    """`dbt build` of everything but the score history: seeds, models, unit tests and data tests in DAG
-    order, so nothing downstream of a failing test is built. Incremental models take only the new rows
-    unless `full_refresh`."""
+    """`dbt build` of everything but the score history and the models that read fitted models: seeds,
+    models, unit tests and data tests in DAG order, so nothing downstream of a failing test is built.
+    Incremental models take only the new rows unless `full_refresh`."""
     run_dbt(
-        ["build", "--exclude", f"{HISTORY_MODEL}+", *(["--full-refresh"] if full_refresh else [])],
+        [
+            "build", "--exclude", f"{HISTORY_MODEL}+", FITTED_MODELS_SELECTOR,
+            *(["--full-refresh"] if full_refresh else []),
+        ],
+        target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target,
+    )
+
+
+@task(**WAREHOUSE_TASK_OPTIONS)
+def fit_models(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None, trained_at: datetime) -> ChurnModelFit:
+    """Fits the churn model on the training set build_models made and stores it as a new version. A
+    training set too small or with one outcome only is recorded as a skipped version and logged as a
+    warning: the run goes on with empty churn probabilities. Then fits the customer value models
+    (scorehouse.customer_value_fitting), whose failed fits are warnings too."""
+    settings = project_vars(dbt_vars)
+    fit = target.call(
+        fit_churn_model, target, list(settings["churn_model_features"]),
+        settings["churn_model_min_training_customers"], trained_at,
+    )
+    logger = get_run_logger()
+    if fit.status == FITTED:
+        logger.info("churn model version %d: %s", fit.model_version, fit.message)
+    else:
+        logger.warning("churn model version %d %s: %s", fit.model_version, fit.status, fit.message)
+    log_fit_outcomes(target.call(fit_customer_value, target, settings, trained_at), logger)
+    return fit
+
+
+@task(**WAREHOUSE_TASK_OPTIONS)
+def build_scores(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None, full_refresh: bool) -> None:
+    """`dbt build` of the models that read fitted models (scored from the versions fit_models wrote), and of
+    what depends on them, except the score history."""
+    run_dbt(
+        [
+            "build", "--select", FITTED_MODELS_SELECTOR, "--exclude", f"{HISTORY_MODEL}+",
+            *(["--full-refresh"] if full_refresh else []),
+        ],
         target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target,
     )
 
@@ -356,7 +397,10 @@ def refresh_scores(
             raw_load = load_inputs(target, inputs, now)
             raw_counts = raw_load.row_counts
             raw_gate(target, now, settings, raw_load.is_append_only)
-            build_models(target, dbt_vars, full_refresh or not raw_load.is_append_only)
+            rebuild = full_refresh or not raw_load.is_append_only
+            build_models(target, dbt_vars, rebuild)
+            fit_models(target, dbt_vars, now)
+            build_scores(target, dbt_vars, rebuild)
             outputs_gate(target, settings)
             record_history(target, dbt_vars)
             publication = publish_outputs(target, run_id, now)

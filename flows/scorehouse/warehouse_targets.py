@@ -49,6 +49,8 @@ PUBLISHED_TABLES = (
     "marts.fct_score_validation",
     "marts.fct_rfm_grid",
     "marts.fct_composite_score_histogram",
+    "marts.fct_customer_churn_predictions",
+    "marts.fct_customer_value_predictions",
 )
 Result = TypeVar("Result")
 

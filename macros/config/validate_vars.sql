@@ -22,4 +22,7 @@
     {%- do scorehouse.numeric_var('disparate_impact_threshold', 0, 1) -%}
     {%- do scorehouse.numeric_var('min_score_lift', 0, 1000000) -%}
     {%- do scorehouse.numeric_var('composite_score_bin_width', 1, 100, whole_number=true) -%}
+    {%- do scorehouse.numeric_var('churn_model_min_training_customers', 2, 1000000000, whole_number=true) -%}
+    {%- do scorehouse.numeric_var('value_discount_rate_yearly', 0, 1) -%}
+    {%- do scorehouse.numeric_var('value_min_repeat_customers', 1, 1000000000, whole_number=true) -%}
 {% endmacro %}

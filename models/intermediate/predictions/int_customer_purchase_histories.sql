@@ -1,0 +1,80 @@
+-- Each customer's purchase history in the "buy till you die" sense at the customer-value cutoffs
+-- (validation, A - H, and scoring, A), from purchases dated on or before the cutoff only. The models count
+-- purchase days, not orders: several purchases on one day are one purchase of their total value.
+{%- set cutoffs = scorehouse.prediction_cutoffs() | selectattr('role', 'in', ['validation', 'scoring']) | list %}
+
+with
+
+orders as (
+    select * from {{ ref('stg_shop__orders') }}
+),
+
+cutoffs as (
+    {%- for cutoff in cutoffs %}
+    select
+        '{{ cutoff.role }}' as cutoff_role,
+        {{ date_literal(cutoff.cutoff_date) }} as cutoff_date
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+purchase_days as (
+    select
+        orders.customer_id,
+        cutoffs.cutoff_role,
+        cutoffs.cutoff_date,
+        orders.ordered_date as purchase_date,
+        sum(orders.net_amount) as purchase_day_value
+    from orders
+    inner join cutoffs
+        on orders.ordered_date <= cutoffs.cutoff_date
+    where orders.is_purchase
+    group by orders.customer_id, cutoffs.cutoff_role, cutoffs.cutoff_date, orders.ordered_date
+),
+
+purchase_days_after_first as (
+    select
+        customer_id,
+        cutoff_role,
+        cutoff_date,
+        purchase_date,
+        purchase_day_value,
+        min(purchase_date) over (partition by customer_id, cutoff_role) as first_purchase_date
+    from purchase_days
+),
+
+summarized as (
+    select
+        customer_id,
+        cutoff_role,
+        cutoff_date,
+        first_purchase_date,
+        max(purchase_date) as last_purchase_date,
+        cast(sum(case when purchase_date > first_purchase_date then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as frequency,
+        sum(case when purchase_date > first_purchase_date then purchase_day_value else 0 end)
+            as repeat_purchase_value
+    from purchase_days_after_first
+    group by customer_id, cutoff_role, cutoff_date, first_purchase_date
+),
+
+histories as (
+    select
+        customer_id,
+        cutoff_role,
+        cutoff_date,
+        first_purchase_date,
+        last_purchase_date,
+        frequency,
+        cast({{ dbt.datediff('first_purchase_date', 'last_purchase_date', 'day') }} as {{ dbt.type_bigint() }})
+            as recency_days,
+        cast({{ dbt.datediff('first_purchase_date', 'cutoff_date', 'day') }} as {{ dbt.type_bigint() }})
+            as age_days,
+        case
+            when frequency > 0
+                then cast(repeat_purchase_value as {{ scorehouse.type_double() }}) / frequency
+        end as average_repeat_purchase_value
+    from summarized
+)
+
+select * from histories

@@ -1,0 +1,21 @@
+-- The distinct (repeat purchases, average repeat-purchase value) pairs of customers with repeat purchases
+-- at each customer-value cutoff, with how many customers share each: what Gamma-Gamma is fitted on.
+with
+
+histories as (
+    select * from {{ ref('int_customer_purchase_histories') }}
+),
+
+grouped as (
+    select
+        cutoff_role,
+        cutoff_date,
+        frequency,
+        average_repeat_purchase_value,
+        cast(count(*) as {{ dbt.type_bigint() }}) as customer_count
+    from histories
+    where frequency > 0
+    group by cutoff_role, cutoff_date, frequency, average_repeat_purchase_value
+)
+
+select * from grouped
