@@ -66,7 +66,8 @@ SLOWEST_NODES_SHOWN = 5
 RAW_TABLES = tuple(entity.name for entity in CONTRACT)
 FLOW_STAGES = (
     "check_inputs", "check_settings", "load_inputs", "raw_gate",
-    "build_models", "outputs_gate", "record_history", "publish_outputs", "read_results",
+    "build_models", "fit_models", "build_scores", "outputs_gate", "record_history", "publish_outputs",
+    "read_results",
 )
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 MEBIBYTE = 1024**2

@@ -22,6 +22,7 @@ from scorehouse.churn_model import SKIPPED, TrainingSet, fit_pipeline, read_trai
 from scorehouse.dbt_runner import DbtFailed, run_dbt
 from scorehouse.scoring_flow import RefreshResult, refresh_scores
 from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
+from test_scoring_flow import KNOWN_ANSWER_DIR, KNOWN_ANSWER_NOW, KNOWN_ANSWER_VARS
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -322,3 +323,20 @@ def test_sensitive_or_unknown_churn_features_are_refused(tmp_path: Path, feature
             logging.getLogger("test"),
             target_dir=tmp_path / "target",
         )
+
+
+def test_tiny_data_skips_the_fit_and_leaves_probabilities_empty(tmp_path: Path) -> None:
+    """The known-answer data set (a handful of customers) cannot train a model: the run still publishes,
+    with a skipped version saying why and no churn probability."""
+    result = refresh_scores(
+        data_dir=KNOWN_ANSWER_DIR, warehouse_dir=tmp_path / "warehouse", dbt_vars=KNOWN_ANSWER_VARS,
+        now=KNOWN_ANSWER_NOW,
+    )
+    target = working_target(result)
+    versions = target.query(
+        "select model_version, feature_name, status, message from fitted_models.churn_model_versions"
+    )
+    assert len(versions) == 1 and versions[0][:3] == (1, None, "skipped")
+    assert versions[0][3].startswith("only ") and "churn_model_min_training_customers (100)" in versions[0][3]
+    columns, rows = target.read_published("fct_customer_churn_predictions")
+    assert rows and all(row[columns.index("churn_probability")] is None for row in rows)

@@ -28,42 +28,40 @@ latest_coefficients as (
     where churn_model_versions.status = 'fitted'
 ),
 
--- a version fitted on another feature list than the var's (changed since), or on other transforms than
--- the ln(1 + value) below, scores nobody
-usable_coefficients as (
-    select latest_coefficients.*
-    from latest_coefficients
-    where (select count(*) from latest_coefficients) = {{ features | length }}
-        and latest_coefficients.feature_name in ('{{ features | join("', '") }}')
-        and latest_coefficients.feature_transform = 'log1p'
-),
-
-feature_values as (
-    {%- for feature in features %}
+-- one row of parameters, feature by feature; none when the latest version was fitted on another feature
+-- list than the var's (changed since) or another transform than the ln(1 + value) below: it scores nobody
+parameters as (
     select
-        customer_id,
-        cutoff_role,
-        '{{ feature }}' as feature_name,
-        ln(1 + cast({{ feature }} as {{ type_double() }})) as feature_value
-    from customer_features
-    where has_purchased
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+        max(model_version) as churn_model_version,
+        {%- for feature in features %}
+        max(case when feature_name = '{{ feature }}' then feature_mean end) as {{ feature }}_mean,
+        max(case when feature_name = '{{ feature }}' then feature_scale end) as {{ feature }}_scale,
+        max(case when feature_name = '{{ feature }}' then coefficient end) as {{ feature }}_coefficient,
+        {%- endfor %}
+        max(intercept) as intercept
+    from latest_coefficients
+    where feature_name in ('{{ features | join("', '") }}')
+        and feature_transform = 'log1p'
+    having count(*) = {{ features | length }}
+        and count(*) = (select count(*) from latest_coefficients)
 ),
 
+-- summed term by term in a fixed order, so every run and warehouse gives the same bits
 linear_predictors as (
     select
-        feature_values.customer_id,
-        feature_values.cutoff_role,
-        max(usable_coefficients.model_version) as churn_model_version,
-        max(usable_coefficients.intercept) + sum(
-            usable_coefficients.coefficient
-            * (feature_values.feature_value - usable_coefficients.feature_mean) / usable_coefficients.feature_scale
-        ) as linear_predictor
-    from feature_values
-    inner join usable_coefficients
-        on feature_values.feature_name = usable_coefficients.feature_name
-    group by feature_values.customer_id, feature_values.cutoff_role
+        customer_features.customer_id,
+        customer_features.cutoff_role,
+        parameters.churn_model_version,
+        parameters.intercept
+        {%- for feature in features %}
+        + parameters.{{ feature }}_coefficient
+            * (ln(1 + cast(customer_features.{{ feature }} as {{ type_double() }})) - parameters.{{ feature }}_mean)
+            / parameters.{{ feature }}_scale
+        {%- endfor %}
+            as linear_predictor
+    from customer_features
+    cross join parameters
+    where customer_features.has_purchased
 ),
 
 probabilities as (
