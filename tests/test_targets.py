@@ -34,6 +34,9 @@ NOW = datetime(2026, 1, 1, 6, 0, 0)
 VARS = {"as_of_date": END_DATE.isoformat(), "raw_row_defect_tolerance": 0.01}
 COMPOSITE_TOLERANCE = 1e-9
 POSTGRES_SERVER = PROJECT_DIR / "scripts" / "postgres-server"
+PUBLISHED_TABLE_NAMES = [table.split(".")[1] for table in PUBLISHED_TABLES]
+# table name -> (column names, rows), as BI reads it
+PublishedTables = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
 
 
 @pytest.fixture(scope="session")
@@ -82,14 +85,24 @@ def runs(postgres_server: None, shared_data: Path, tmp_path_factory: pytest.Temp
     }
 
 
-def target_of(run: RefreshResult) -> WarehouseTarget:
-    return target_named(run.target_name, run.paths)
+def read_published_tables(target: WarehouseTarget, table_names: list[str]) -> PublishedTables:
+    return {table_name: target.read_published(table_name) for table_name in table_names}
 
 
-def published_rows(run: RefreshResult, table_name: str) -> dict[str, dict[str, Any]]:
+@pytest.fixture(scope="module")
+def published(runs: dict[str, RefreshResult]) -> dict[str, PublishedTables]:
+    """Every published table of every target, read in one step per target (one Spark session, not one per
+    table)."""
+    tables = {}
+    for target_name, run in runs.items():
+        target = target_named(run.target_name, run.paths)
+        tables[target_name] = target.call(read_published_tables, target, PUBLISHED_TABLE_NAMES)
+    return tables
+
+
+def published_rows(tables: PublishedTables, table_name: str) -> dict[str, dict[str, Any]]:
     """A published table's rows by customer_id."""
-    target = target_of(run)
-    columns, rows = target.call(target.read_published, table_name)
+    columns, rows = tables[table_name]
     return {row[columns.index("customer_id")]: dict(zip(columns, row)) for row in rows}
 
 
@@ -109,9 +122,9 @@ def test_every_target_stages_and_quarantines_the_same_rows(runs: dict[str, Refre
 
 
 @pytest.mark.parametrize("target_name", ["postgres", "spark"])
-def test_every_customer_gets_the_same_scores_and_segment(runs: dict[str, RefreshResult], target_name: str) -> None:
-    expected = published_rows(runs["duckdb"], "dim_customer_segments")
-    actual = published_rows(runs[target_name], "dim_customer_segments")
+def test_every_customer_gets_the_same_scores_and_segment(published: dict[str, PublishedTables], target_name: str) -> None:
+    expected = published_rows(published["duckdb"], "dim_customer_segments")
+    actual = published_rows(published[target_name], "dim_customer_segments")
     assert len(expected) == 1_500
     assert actual.keys() == expected.keys()
     exact_columns = ("segment_name", "recency_score", "frequency_score", "monetary_score", "is_vip", "is_churn_risk")
@@ -136,9 +149,9 @@ def test_every_customer_gets_the_same_scores_and_segment(runs: dict[str, Refresh
 
 
 @pytest.mark.parametrize("target_name", ["postgres", "spark"])
-def test_every_customer_has_the_same_rfm_inputs(runs: dict[str, RefreshResult], target_name: str) -> None:
-    expected = published_rows(runs["duckdb"], "fct_customer_rfm_scores")
-    actual = published_rows(runs[target_name], "fct_customer_rfm_scores")
+def test_every_customer_has_the_same_rfm_inputs(published: dict[str, PublishedTables], target_name: str) -> None:
+    expected = published_rows(published["duckdb"], "fct_customer_rfm_scores")
+    actual = published_rows(published[target_name], "fct_customer_rfm_scores")
     assert actual.keys() == expected.keys()
     for customer_id, row in expected.items():
         other = actual[customer_id]
@@ -156,18 +169,17 @@ def comparable(value: Any) -> Any:
     return value.isoformat()
 
 
-def comparable_rows(run: RefreshResult, table_name: str) -> list[tuple]:
-    target = target_of(run)
-    _, rows = target.call(target.read_published, table_name)
+def comparable_rows(tables: PublishedTables, table_name: str) -> list[tuple]:
+    _, rows = tables[table_name]
     converted = [tuple(comparable(value) for value in row) for row in rows]
     # sorted on values rounded well above the float tolerance, so float noise cannot reorder rows
     return sorted(converted, key=lambda row: repr([round(value, 6) if isinstance(value, float) else value for value in row]))
 
 
-@pytest.mark.parametrize("table", [table.split(".")[1] for table in PUBLISHED_TABLES])
+@pytest.mark.parametrize("table", PUBLISHED_TABLE_NAMES)
 @pytest.mark.parametrize("target_name", ["postgres", "spark"])
-def test_every_published_table_agrees(runs: dict[str, RefreshResult], target_name: str, table: str) -> None:
-    expected, actual = comparable_rows(runs["duckdb"], table), comparable_rows(runs[target_name], table)
+def test_every_published_table_agrees(published: dict[str, PublishedTables], target_name: str, table: str) -> None:
+    expected, actual = comparable_rows(published["duckdb"], table), comparable_rows(published[target_name], table)
     assert len(actual) == len(expected)
     for expected_row, actual_row in zip(expected, actual):
         assert actual_row == pytest.approx(expected_row, rel=COMPOSITE_TOLERANCE, abs=COMPOSITE_TOLERANCE), table
