@@ -3,7 +3,6 @@
 -- and someone should look at it before acting on it. A score whose top decile never shows the outcome warns
 -- too; one whose bottom decile never does (no lift to compute) does not. Returns the scores below the bar.
 {{ config(severity='warn') }}
-{%- set min_lift = numeric_var('min_score_lift', 0, 1000000) %}
 
 with
 
@@ -21,7 +20,4 @@ score_lifts as (
 )
 
 select * from score_lifts
-where not (
-    top_decile_outcome_rate > 0
-    and top_decile_outcome_rate >= {{ min_lift }} * bottom_decile_outcome_rate
-)
+where not {{ score_lift_reaches_minimum('top_decile_outcome_rate', 'bottom_decile_outcome_rate') }}

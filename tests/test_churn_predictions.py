@@ -22,7 +22,7 @@ from scorehouse.churn_model import SKIPPED, TrainingSet, fit_pipeline, read_trai
 from scorehouse.dbt_runner import DbtFailed, run_dbt
 from scorehouse.scoring_flow import RefreshResult, refresh_scores
 from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
-from test_scoring_flow import KNOWN_ANSWER_DIR, KNOWN_ANSWER_NOW, KNOWN_ANSWER_VARS
+from test_scoring_flow import KNOWN_ANSWER_DIR, KNOWN_ANSWER_NOW, KNOWN_ANSWER_VARS, KNOWN_ANSWERS
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -327,10 +327,11 @@ def test_sensitive_or_unknown_churn_features_are_refused(tmp_path: Path, feature
 
 def test_tiny_data_skips_the_fit_and_leaves_probabilities_empty(tmp_path: Path) -> None:
     """The known-answer data set (a handful of customers) cannot train a model: the run still publishes,
-    with a skipped version saying why and no churn probability."""
+    with a skipped version saying why and no churn probability. Asked to use validated predictions, the
+    segments find none (no churn or value score is validated) and keep the RFM rules."""
     result = refresh_scores(
-        data_dir=KNOWN_ANSWER_DIR, warehouse_dir=tmp_path / "warehouse", dbt_vars=KNOWN_ANSWER_VARS,
-        now=KNOWN_ANSWER_NOW,
+        data_dir=KNOWN_ANSWER_DIR, warehouse_dir=tmp_path / "warehouse",
+        dbt_vars={**KNOWN_ANSWER_VARS, "segment_flags_source": "predictions_when_validated"}, now=KNOWN_ANSWER_NOW,
     )
     target = working_target(result)
     versions = target.query(
@@ -340,3 +341,83 @@ def test_tiny_data_skips_the_fit_and_leaves_probabilities_empty(tmp_path: Path) 
     assert versions[0][3].startswith("only ") and "churn_model_min_training_customers (100)" in versions[0][3]
     columns, rows = target.read_published("fct_customer_churn_predictions")
     assert rows and all(row[columns.index("churn_probability")] is None for row in rows)
+    columns, rows = target.read_published("fct_score_validation")
+    assert {row[columns.index("score_name")] for row in rows} == {"rfm_composite"}
+    columns, rows = target.read_published("dim_customer_segments")
+    flags = {
+        row[columns.index("customer_id")]: (
+            row[columns.index("is_vip")], row[columns.index("is_churn_risk")],
+            row[columns.index("vip_flag_source")], row[columns.index("churn_risk_flag_source")],
+        )
+        for row in rows
+    }
+    # the RFM rules' flags of the known answers (test_scoring_flow), each from the rules
+    assert flags == {
+        customer_id: (answer[7], answer[8], "rfm_rules", "rfm_rules") for customer_id, answer in KNOWN_ANSWERS.items()
+    }
+
+
+def score_validation(result: RefreshResult) -> dict[str, dict[str, float]]:
+    """Per validated score: its lift, AUC, Gini, and its top and bottom deciles' churn rates."""
+    rows = read_working(
+        result,
+        "select distinct score_name, lift, auc, gini, top_decile_outcome_rate, bottom_decile_outcome_rate "
+        "from marts.fct_score_validation",
+    )
+    return {
+        row[0]: dict(zip(("lift", "auc", "gini", "top_rate", "bottom_rate"), row[1:], strict=True)) for row in rows
+    }
+
+
+def test_score_validation_covers_every_score_and_the_churn_model_lifts_three_times(demo_run: RefreshResult) -> None:
+    """The issue's acceptance test, in the validation mart: the churn probability's top decile at the
+    validation cutoff churns at least 3 times as often as its bottom decile in the horizon after it."""
+    validation = score_validation(demo_run)
+    logging.getLogger(__name__).info("score validation on the demo data: %s", validation)
+    assert validation.keys() == {"rfm_composite", "churn_probability", "predicted_value"}
+    assert validation["churn_probability"]["lift"] >= 3
+    buyers_at_validation = read_working(
+        demo_run,
+        "select count(*) from intermediate.int_customer_features_at_cutoffs "
+        "where cutoff_role = 'validation' and has_purchased",
+    )[0][0]
+    scored = dict(read_working(
+        demo_run, "select score_name, sum(customer_count) from marts.fct_score_validation group by score_name"
+    ))
+    # every score is validated on the same buyers at the validation cutoff
+    assert scored == {name: buyers_at_validation for name in validation}
+
+
+def test_validated_predictions_switch_the_segment_flags(demo_run: RefreshResult, tmp_path: Path) -> None:
+    """The demo warehouse's segments rebuilt with `segment_flags_source: predictions_when_validated`: the
+    churn model passes its validation, so churn risk is the top churn decile instead of the seed's
+    churn-risk segments; VIP uses the predicted value only if that score passed too."""
+    paths = WarehousePaths(tmp_path / "warehouse")
+    paths.directory.mkdir()
+    shutil.copy(demo_run.paths.working, paths.working)
+    run_dbt(
+        ["build", "--select", "dim_customer_segments"], target_named("duckdb", paths).dbt_environment(),
+        {**DEMO_VARS, "segment_flags_source": "predictions_when_validated"}, logging.getLogger(__name__),
+        paths.dbt_target,
+    )
+    query = (
+        "select segments.customer_id, segments.is_vip, segments.is_churn_risk, segments.vip_flag_source, "
+        "segments.churn_risk_flag_source, predictions.churn_decile "
+        "from marts.dim_customer_segments as segments "
+        "left join marts.fct_customer_churn_predictions as predictions "
+        "on segments.customer_id = predictions.customer_id"
+    )
+    by_rules = {row[0]: row for row in read_working(demo_run, query)}
+    with duckdb.connect(str(paths.working), read_only=True) as connection:
+        by_predictions = {row[0]: row for row in connection.execute(query).fetchall()}
+    assert by_predictions.keys() == by_rules.keys()
+    assert {row[3:5] for row in by_rules.values()} == {("rfm_rules", "rfm_rules")}
+    value_lift = score_validation(demo_run)["predicted_value"]
+    value_passes = value_lift["top_rate"] > 0 and value_lift["top_rate"] >= 3 * value_lift["bottom_rate"]
+    vip_source = "predictions" if value_passes else "rfm_rules"
+    assert {row[3:5] for row in by_predictions.values()} == {(vip_source, "predictions")}
+    # churn risk is exactly the top decile (churn_risk_top_deciles defaults to 1), and differs from the rules
+    assert all(row[2] == (row[5] == 1) for row in by_predictions.values())
+    assert any(by_predictions[customer_id][2] != by_rules[customer_id][2] for customer_id in by_rules)
+    if not value_passes:
+        assert all(by_predictions[customer_id][1] == by_rules[customer_id][1] for customer_id in by_rules)

@@ -52,6 +52,11 @@ from scorehouse.dbt_runner import DbtFailed, run_dbt
             {"value_min_repeat_customers": 0},
             "var 'value_min_repeat_customers' must be a whole number from 1 to 1000000000, got 0",
         ),
+        (
+            {"segment_flags_source": "predictions"},
+            "var 'segment_flags_source' must be one of rfm_rules, predictions_when_validated, got \"predictions\"",
+        ),
+        ({"churn_risk_top_deciles": 0}, "var 'churn_risk_top_deciles' must be a whole number from 1 to 10, got 0"),
     ],
 )
 def test_invalid_var_is_named(tmp_path: Path, overrides: dict, message: str) -> None:

@@ -14,9 +14,12 @@ from typing import Any
 import pytest
 
 from scorehouse import cli
+from scorehouse.churn_model import fit_churn_model
 from scorehouse.contract import check_data_dir
+from scorehouse.customer_value_fitting import fit_customer_value
 from scorehouse.dbt_runner import run_dbt
 from scorehouse.loading import load_raw_tables
+from scorehouse.scoring_flow import FITTED_MODELS_SELECTOR, project_vars
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehousePaths, target_named
 
 KNOWN_ANSWER_DIR = Path(__file__).parent / "fixtures" / "known_answer"
@@ -62,10 +65,18 @@ def docs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     paths = WarehousePaths(tmp_path_factory.mktemp("docs_warehouse"))
     target = target_named("duckdb", paths)
     load_raw_tables(paths.working, check_data_dir(KNOWN_ANSWER_DIR), KNOWN_ANSWER_NOW)
-    run_dbt(
-        ["build", "--empty", "--resource-type", "model", "--resource-type", "seed"],
-        target.dbt_environment(), {"as_of_date": KNOWN_ANSWER_AS_OF_DATE}, logging.getLogger(__name__), paths.dbt_target,
+    dbt_vars = {"as_of_date": KNOWN_ANSWER_AS_OF_DATE}
+    build = ["build", "--empty", "--resource-type", "model", "--resource-type", "seed"]
+    logger = logging.getLogger(__name__)
+    # as the flow does: the models that read the fitted tables are built after the fits write them (here
+    # on empty inputs, so every fit is recorded as skipped or failed, which gives the tables their columns)
+    run_dbt([*build, "--exclude", FITTED_MODELS_SELECTOR], target.dbt_environment(), dbt_vars, logger, paths.dbt_target)
+    settings = project_vars(dbt_vars)
+    fit_churn_model(
+        target, list(settings["churn_model_features"]), settings["churn_model_min_training_customers"], KNOWN_ANSWER_NOW
     )
+    fit_customer_value(target, settings, KNOWN_ANSWER_NOW)
+    run_dbt([*build, "--select", FITTED_MODELS_SELECTOR], target.dbt_environment(), dbt_vars, logger, paths.dbt_target)
     exit_code = cli.main([
         "docs", "--target", "duckdb", "--warehouse-dir", str(paths.directory), "--as-of-date", KNOWN_ANSWER_AS_OF_DATE,
     ])

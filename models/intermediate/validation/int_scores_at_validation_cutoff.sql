@@ -8,6 +8,14 @@ customer_features_at_cutoffs as (
     select * from {{ ref('int_customer_features_at_cutoffs') }}
 ),
 
+customer_churn_probabilities as (
+    select * from {{ ref('int_customer_churn_probabilities') }}
+),
+
+customer_value_predictions_at_validation_cutoff as (
+    select * from {{ ref('int_customer_value_predictions_at_validation_cutoff') }}
+),
+
 purchasers_at_validation_cutoff as (
     select
         customer_id,
@@ -49,8 +57,49 @@ rfm_composite_scores as (
     from rfm_scored_at_validation_cutoff
 ),
 
+-- a skipped fit leaves the probabilities null: the score then has no rows rather than a meaningless AUC
+churn_probability_scores as (
+    select
+        'churn_probability' as score_name,
+        'churned' as outcome_name,
+        true as higher_score_predicts_outcome,
+        purchasers_at_validation_cutoff.cutoff_date,
+        purchasers_at_validation_cutoff.customer_id,
+        customer_churn_probabilities.churn_probability as score_value,
+        customer_churn_probabilities.churn_probability as predicted_outcome,
+        case when purchasers_at_validation_cutoff.is_churned then 1 else 0 end as outcome
+    from purchasers_at_validation_cutoff
+    inner join customer_churn_probabilities
+        on purchasers_at_validation_cutoff.customer_id = customer_churn_probabilities.customer_id
+    where customer_churn_probabilities.cutoff_role = 'validation'
+        and customer_churn_probabilities.churn_probability is not null
+),
+
+-- a failed BTYD fit leaves the predictions null: the score then has no rows
+predicted_value_scores as (
+    select
+        'predicted_value' as score_name,
+        'churned' as outcome_name,
+        -- a customer expected to spend more is one expected to keep buying
+        false as higher_score_predicts_outcome,
+        purchasers_at_validation_cutoff.cutoff_date,
+        purchasers_at_validation_cutoff.customer_id,
+        cast(customer_value_predictions_at_validation_cutoff.predicted_value as {{ type_double() }}) as score_value,
+        -- a value is no probability of churning (probability_alive is not one of no purchase in the horizon)
+        cast(null as {{ type_double() }}) as predicted_outcome,
+        case when purchasers_at_validation_cutoff.is_churned then 1 else 0 end as outcome
+    from purchasers_at_validation_cutoff
+    inner join customer_value_predictions_at_validation_cutoff
+        on purchasers_at_validation_cutoff.customer_id = customer_value_predictions_at_validation_cutoff.customer_id
+    where customer_value_predictions_at_validation_cutoff.predicted_value is not null
+),
+
 scores_unioned as (
     select * from rfm_composite_scores
+    union all
+    select * from churn_probability_scores
+    union all
+    select * from predicted_value_scores
 )
 
 select * from scores_unioned

@@ -14,7 +14,7 @@
 {%- set rate_flags = {'vip': 'is_vip', 'churn_risk': 'is_churn_risk'} %}
 {#- Scores whose group means the audit reports, each a column of the `audited_customers` CTE: a new score
     joins by adding its column there and its name here. #}
-{%- set mean_score_columns = ['composite_score'] %}
+{%- set mean_score_columns = ['composite_score', 'churn_probability', 'predicted_value'] %}
 
 with
 
@@ -28,6 +28,14 @@ customer_segments as (
 
 customer_scores as (
     select * from {{ ref('fct_customer_scores') }}
+),
+
+customer_churn_predictions as (
+    select * from {{ ref('fct_customer_churn_predictions') }}
+),
+
+customer_value_predictions as (
+    select * from {{ ref('fct_customer_value_predictions') }}
 ),
 
 segment_definitions as (
@@ -58,12 +66,19 @@ audited_customers as (
         customer_segments.segment_name,
         customer_segments.is_vip,
         customer_segments.is_churn_risk,
-        customer_scores.composite_score
+        customer_scores.composite_score,
+        customer_churn_predictions.churn_probability,
+        customer_value_predictions.predicted_value
     from customer_segments
     left join customer_attributes
         on customer_segments.customer_id = customer_attributes.customer_id
     left join customer_scores
         on customer_segments.customer_id = customer_scores.customer_id
+    -- both prediction marts hold the as-of date's predictions only; a skipped or failed fit leaves them null
+    left join customer_churn_predictions
+        on customer_segments.customer_id = customer_churn_predictions.customer_id
+    left join customer_value_predictions
+        on customer_segments.customer_id = customer_value_predictions.customer_id
 ),
 
 customer_groups as (
@@ -146,7 +161,7 @@ score_means as (
         '{{ score_column }}' as outcome_name,
         'mean' as outcome_kind,
         count(*) as customer_count,
-        -- customers with the score (prospects have no composite score)
+        -- customers with the score (prospects have none, nobody has a prediction after a failed fit)
         cast(count({{ score_column }}) as {{ dbt.type_bigint() }}) as outcome_customer_count,
         avg(cast({{ score_column }} as {{ type_double() }})) as outcome_value
     from customer_groups

@@ -1,6 +1,12 @@
 -- The segment of every customer: a named R x FM segment from the segment map (prospect without a
--- purchase), the VIP flag (top composite scores) and the churn-risk flag (segments marked in the seed).
+-- purchase), the VIP flag and the churn-risk flag. By the RFM rules, VIP = top composite scores and churn
+-- risk = segments marked in the seed; with `segment_flags_source: predictions_when_validated`, each flag comes
+-- from its prediction (VIP: top predicted value; churn risk: top churn deciles) while that score passes its
+-- validation lift in fct_score_validation, and from the RFM rule otherwise (no model, a skipped or failed
+-- fit, or a score that does not tell churners apart).
 {%- set vip_top_percent = numeric_var('vip_top_percent', 0, 100) %}
+{%- set churn_risk_top_deciles = numeric_var('churn_risk_top_deciles', 1, 10, whole_number=true) %}
+{%- set predictions_allowed = segment_flags_source() == 'predictions_when_validated' %}
 
 with
 
@@ -14,6 +20,18 @@ segment_rfm_map as (
 
 segment_definitions as (
     select * from {{ ref('segment_definitions') }}
+),
+
+score_validation as (
+    select * from {{ ref('fct_score_validation') }}
+),
+
+customer_churn_predictions as (
+    select * from {{ ref('fct_customer_churn_predictions') }}
+),
+
+customer_value_predictions as (
+    select * from {{ ref('fct_customer_value_predictions') }}
 ),
 
 on_segment_grid as (
@@ -45,6 +63,38 @@ composite_ranked as (
     where has_purchased
 ),
 
+-- equal predicted values share a rank, as equal composites do for the RFM rule
+predicted_value_ranked as (
+    select
+        customer_id,
+        rank() over (order by predicted_value desc) as predicted_value_rank,
+        count(*) over () as valued_customer_count
+    from customer_value_predictions
+    where predicted_value is not null
+),
+
+-- the scores allowed to set a flag: asked for by the var, and validated at the validation cutoff this run
+validated_scores as (
+    select distinct score_name
+    from score_validation
+    where {{ 'true' if predictions_allowed else 'false' }}
+        and {{ score_lift_reaches_minimum('top_decile_outcome_rate', 'bottom_decile_outcome_rate') }}
+),
+
+-- one row whatever validated_scores holds (an aggregate without group by)
+flag_sources as (
+    select
+        case
+            when max(case when score_name = 'predicted_value' then 1 else 0 end) = 1 then 'predictions'
+            else 'rfm_rules'
+        end as vip_flag_source,
+        case
+            when max(case when score_name = 'churn_probability' then 1 else 0 end) = 1 then 'predictions'
+            else 'rfm_rules'
+        end as churn_risk_flag_source
+    from validated_scores
+),
+
 segmented as (
     select
         customer_scores.customer_id,
@@ -63,7 +113,14 @@ segmented as (
         coalesce(
             composite_ranked.composite_rank * 100 <= {{ vip_top_percent }} * composite_ranked.scored_customer_count,
             false
-        ) as is_vip
+        ) as is_rfm_vip,
+        coalesce(
+            predicted_value_ranked.predicted_value_rank * 100
+                <= {{ vip_top_percent }} * predicted_value_ranked.valued_customer_count,
+            false
+        ) as is_predicted_vip,
+        coalesce(customer_churn_predictions.churn_decile <= {{ churn_risk_top_deciles }}, false)
+            as is_predicted_churn_risk
     from customer_scores
     left join with_frequency_monetary
         on customer_scores.customer_id = with_frequency_monetary.customer_id
@@ -74,13 +131,35 @@ segmented as (
             between segment_rfm_map.frequency_monetary_score_min and segment_rfm_map.frequency_monetary_score_max
     left join composite_ranked
         on customer_scores.customer_id = composite_ranked.customer_id
+    left join predicted_value_ranked
+        on customer_scores.customer_id = predicted_value_ranked.customer_id
+    left join customer_churn_predictions
+        on customer_scores.customer_id = customer_churn_predictions.customer_id
 ),
 
 flagged as (
     select
-        segmented.*,
-        segment_definitions.is_churn_risk
+        segmented.customer_id,
+        segmented.as_of_date,
+        segmented.segment_name,
+        segmented.recency_score,
+        segmented.frequency_score,
+        segmented.monetary_score,
+        segmented.composite_score,
+        segmented.segment_recency_score,
+        segmented.segment_frequency_monetary_score,
+        case
+            when flag_sources.vip_flag_source = 'predictions' then segmented.is_predicted_vip
+            else segmented.is_rfm_vip
+        end as is_vip,
+        case
+            when flag_sources.churn_risk_flag_source = 'predictions' then segmented.is_predicted_churn_risk
+            else segment_definitions.is_churn_risk
+        end as is_churn_risk,
+        flag_sources.vip_flag_source,
+        flag_sources.churn_risk_flag_source
     from segmented
+    cross join flag_sources
     left join segment_definitions
         on segmented.segment_name = segment_definitions.segment_name
 )
