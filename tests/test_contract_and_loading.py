@@ -119,7 +119,8 @@ def test_new_files_are_appended_and_any_other_change_reloads_everything(tmp_path
     (data_dir / "orders" / "part-2.csv").write_text(
         "order_id,customer_id,ordered_at,status,amount\nO3,A,2025-04-01 10:00:00,refunded,5\n"
     )
-    assert load_raw_tables(warehouse, check_data_dir(data_dir), later).is_append_only
+    appended = load_raw_tables(warehouse, check_data_dir(data_dir), later)
+    assert appended.is_append_only and appended.appended_entities == {"orders"}
     assert raw_order_loads(warehouse) == [("O1", LOADED_AT), ("O2", LOADED_AT), ("O3", later)]
 
     # a new file stamped no later than the rows already loaded could not be told apart from them

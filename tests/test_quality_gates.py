@@ -342,6 +342,16 @@ def test_after_an_appending_load_freshness_counts_the_earlier_rows(tmp_path: Pat
     assert outcome(result, "raw.orders appended", "expect_column_values_to_not_be_null", "order_id").observed_value is not None
 
 
+def test_an_appending_load_without_orders_checks_only_presence_and_freshness_of_orders(tmp_path: Path) -> None:
+    # the earlier load's implausible amount is not checked again; nothing new is there to check
+    earlier = [("O1", "C1", NEWEST_GOOD_ORDER, "250000", "completed")]
+    warehouse = appended_warehouse(tmp_path / "scorehouse.duckdb", earlier, [])
+    result = check_raw(on_duckdb(warehouse), NOW, SETTINGS, appended_at=NOW, has_appended_orders=False)
+    assert result.success, result.failures
+    assert {outcome.table for outcome in result.expectations} == {"raw.orders", "raw.customers"}
+    assert outcome(result, "raw.orders", "expect_table_row_count_to_be_between").observed_value == 1
+
+
 def test_typed_raw_columns_from_parquet_pass_the_same_gate(tmp_path: Path) -> None:
     warehouse = tmp_path / "scorehouse.duckdb"
     with duckdb.connect(str(warehouse)) as connection:

@@ -219,12 +219,14 @@ def test_killing_a_refresh_mid_build_leaves_the_published_file_intact(
         start_new_session=True,  # its own process group: the kill takes dbt down with it, as a crash would
     )
     assert refresh.stdout is not None
+    output = []
     for line in refresh.stdout:
+        output.append(line)
         if "START sql table model" in line:
             os.killpg(refresh.pid, signal.SIGKILL)
             break
     refresh.wait(timeout=60)
-    assert refresh.returncode == -signal.SIGKILL
+    assert refresh.returncode == -signal.SIGKILL, "".join(output[-30:])
 
     assert digest(warehouse_copy.published) == before
     again = refresh_scores(data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW)

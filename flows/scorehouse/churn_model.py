@@ -18,6 +18,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from scorehouse.model_versions import record_version
 from scorehouse.warehouse_targets import WarehouseTarget
 
 CHURN_MODEL_VERSIONS = "fitted_models.churn_model_versions"
@@ -152,18 +153,16 @@ def fit_churn_model(
     target: WarehouseTarget, features: list[str], min_training_customers: int, trained_at: datetime
 ) -> ChurnModelFit:
     """Fits the churn model on the training set and appends it to fitted_models.churn_model_versions as
-    the next version; a training set that cannot give a model is recorded as a skipped version."""
-    target.write_table(CHURN_MODEL_VERSIONS, VERSION_SCHEMA.empty_table(), append=True)
-    (model_version,) = target.query(f"select coalesce(max(model_version), 0) + 1 from {CHURN_MODEL_VERSIONS}")[0]
+    the next version (or keeps the latest version when the fit gives exactly its model); a training set that
+    cannot give a model is recorded as a skipped version."""
     training_set = read_training_set(target, features)
     reason = why_not_fittable(training_set, min_training_customers)
     pipeline = None if reason else fit_pipeline(training_set)
     message = reason or (
         f"fitted on {len(training_set.customer_ids)} buyers at the training cutoff {training_set.cutoff_date}"
     )
-    target.write_table(
-        CHURN_MODEL_VERSIONS,
-        version_rows(int(model_version), trained_at, training_set, features, pipeline, message),
-        append=True,
+    model_version = record_version(
+        target, CHURN_MODEL_VERSIONS,
+        version_rows(0, trained_at, training_set, features, pipeline, message), fitted_at_column="trained_at",
     )
-    return ChurnModelFit(int(model_version), SKIPPED if reason else FITTED, message)
+    return ChurnModelFit(model_version, SKIPPED if reason else FITTED, message)

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from scorehouse import customer_value
 from scorehouse.customer_value import BgNbdFit, FitNotConverged, GammaGammaFit, TooFewCustomers
+from scorehouse.model_versions import record_version
 from scorehouse.warehouse_targets import WarehouseTarget
 
 HISTORIES_TABLE = "intermediate.int_customer_purchase_histories_grouped"
@@ -202,17 +203,13 @@ def versions_table(model_version: int, fitted_at: datetime, outcomes: list[FitOu
 def fit_customer_value(
     target: WarehouseTarget, dbt_vars: Mapping[str, Any], fitted_at: datetime
 ) -> list[FitOutcome]:
-    """Fits both models at every cutoff as the next version, appends one row per fit to
+    """Fits both models at every cutoff as the next version (or the latest one when nothing changed), appends one row per fit to
     customer_value_model_versions and replaces customer_value_predictions; a failed fit is a row with its
     status, not an error. Needs the grouped history models built; `dbt_vars` are the run's vars with the
     defaults of dbt_project.yml. Run it through `target.call` (Spark runs it in a process of its own)."""
     settings = CustomerValueSettings.from_vars(dbt_vars)
-    # versions count up from 1, as the churn model's do; the empty write creates the table on a first run
-    target.write_table(VERSIONS_TABLE, VERSIONS_SCHEMA.empty_table(), append=True)
-    (model_version,) = target.query(f"select coalesce(max(model_version), 0) + 1 from {VERSIONS_TABLE}")[0]
-    model_version = int(model_version)
     outcomes: list[FitOutcome] = []
-    predictions: list[pa.Table] = []
+    fits = []
     for cutoff_role in CUTOFF_ROLES:
         role = f"cutoff_role = '{cutoff_role}'"
         history_rows = target.query(
@@ -221,7 +218,8 @@ def fit_customer_value(
         )
         spend_rows = target.query(
             f"select frequency, average_repeat_purchase_value, customer_count from {SPEND_HISTORIES_TABLE} "
-            f"where {role}"
+            # ordered, so that every run and every warehouse sums the likelihood in the same order
+            f"where {role} order by frequency, average_repeat_purchase_value"
         )
         cutoff_date = history_rows[0][4] if history_rows else None
         histories = columns([row[:4] for row in history_rows], 4)
@@ -235,8 +233,10 @@ def fit_customer_value(
             outcome_of("bg_nbd", cutoff_role, cutoff_date, bg_nbd),
             outcome_of("gamma_gamma", cutoff_role, cutoff_date, gamma_gamma),
         ]
-        predictions.append(predictions_at_cutoff(model_version, cutoff_role, histories, bg_nbd, gamma_gamma, settings))
-    target.write_table(VERSIONS_TABLE, versions_table(model_version, fitted_at, outcomes), append=True)
+        fits.append((cutoff_role, histories, bg_nbd, gamma_gamma))
+    # versions count up from 1, as the churn model's do; refitting the same model keeps its version
+    model_version = record_version(target, VERSIONS_TABLE, versions_table(0, fitted_at, outcomes), "fitted_at")
+    predictions = [predictions_at_cutoff(model_version, *fit, settings) for fit in fits]
     target.write_table(PREDICTIONS_TABLE, pa.concat_tables(predictions), append=False)
     return outcomes
 

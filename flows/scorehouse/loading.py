@@ -37,6 +37,7 @@ MANIFEST_TABLE = f"{RAW_SCHEMA}._loaded_files"
 class RawLoad:
     row_counts: dict[str, int]  # raw rows per entity after the load
     is_append_only: bool  # rows already loaded were all kept as they were: dbt may build incrementally
+    appended_entities: frozenset[str] = frozenset()  # of an appending load: the entities that got new files
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,8 @@ def load_raw_tables(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: 
             for entity_files in inputs
         }
         connection.execute("commit")
-    return RawLoad(row_counts, is_append_only)
+    appended_entities = frozenset(loaded_file.entity for loaded_file in new_files) if is_append_only else frozenset()
+    return RawLoad(row_counts, is_append_only, appended_entities)
 
 
 @contextmanager

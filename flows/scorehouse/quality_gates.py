@@ -406,6 +406,7 @@ def check_raw(
     settings: GateSettings,
     data_docs_folder: Path | None = None,
     appended_at: datetime | None = None,
+    has_appended_orders: bool = True,
 ) -> GateResult:
     """Gate on `raw.orders` and `raw.customers` as loaded, before dbt builds anything.
 
@@ -414,7 +415,8 @@ def check_raw(
     `appended_at` is the load time of the rows a load appended: the row-level order checks then look at
     those rows only (the earlier rows passed an earlier gate), while presence and freshness still look at
     every row. A re-sent order_id in a later delivery is then a new version, which staging applies (last
-    write wins), not a duplicate.
+    write wins), not a duplicate. An appending load that brought no order file (`has_appended_orders`
+    false) leaves the row-level order checks nothing to check.
     """
     if now.tzinfo is not None:
         now = now.astimezone(timezone.utc).replace(tzinfo=None)
@@ -425,10 +427,9 @@ def check_raw(
     if appended_at is None:
         order_suites = {"raw.orders": (raw_orders_query(target), raw_orders_table_suite(now, settings) + order_rows_suite)}
     else:
-        order_suites = {
-            "raw.orders": (raw_order_times_query(target), raw_orders_table_suite(now, settings)),
-            "raw.orders appended": (raw_orders_query(target, appended_at), order_rows_suite),
-        }
+        order_suites = {"raw.orders": (raw_order_times_query(target), raw_orders_table_suite(now, settings))}
+        if has_appended_orders:
+            order_suites["raw.orders appended"] = (raw_orders_query(target, appended_at), order_rows_suite)
     suites = {**order_suites, "raw.customers": (raw_customers_query(target), raw_customers_suite())}
     return run_gate(RAW_GATE, target, suites, data_docs_folder)
 

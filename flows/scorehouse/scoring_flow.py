@@ -250,11 +250,14 @@ def enforce(result: GateResult) -> None:
 
 
 @task(cache_policy=NO_CACHE)
-def raw_gate(target: WarehouseTarget, now: datetime, settings: GateSettings, is_append_only: bool) -> None:
+def raw_gate(target: WarehouseTarget, now: datetime, settings: GateSettings, raw_load: RawLoad) -> None:
     """After an appending load (whose rows carry the run's clock as load time) the row-level checks look at
     the new rows only."""
-    appended_at = now if is_append_only else None
-    enforce(target.call(check_raw, target, now, settings, target.paths.data_docs, appended_at))
+    appended_at = now if raw_load.is_append_only else None
+    has_appended_orders = "orders" in raw_load.appended_entities
+    enforce(
+        target.call(check_raw, target, now, settings, target.paths.data_docs, appended_at, has_appended_orders)
+    )
 
 
 @task(cache_policy=NO_CACHE)
@@ -396,7 +399,7 @@ def refresh_scores(
             settings = check_settings(target, dbt_vars)
             raw_load = load_inputs(target, inputs, now)
             raw_counts = raw_load.row_counts
-            raw_gate(target, now, settings, raw_load.is_append_only)
+            raw_gate(target, now, settings, raw_load)
             rebuild = full_refresh or not raw_load.is_append_only
             build_models(target, dbt_vars, rebuild)
             fit_models(target, dbt_vars, now)
