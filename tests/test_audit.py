@@ -11,11 +11,7 @@ import duckdb
 import pytest
 
 from scorehouse.dbt_runner import DbtFailed, run_dbt
-from scorehouse.scoring_flow import RefreshResult, refresh_scores
-from test_scoring_flow import KNOWN_ANSWER_DIR, KNOWN_ANSWER_NOW, KNOWN_ANSWER_VARS
-
-# groups of two customers are compared, so the eleven customers have ratios to check
-AUDIT_VARS = {**KNOWN_ANSWER_VARS, "fairness_min_group_customers": 2}
+from scorehouse.scoring_flow import RefreshResult
 
 
 def published_rows(result: RefreshResult, sql: str) -> list[tuple]:
@@ -23,21 +19,12 @@ def published_rows(result: RefreshResult, sql: str) -> list[tuple]:
         return connection.execute(sql).fetchall()
 
 
-@pytest.fixture(scope="module")
-def audit_run(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> RefreshResult:
-    return refresh_scores(
-        data_dir=KNOWN_ANSWER_DIR,
-        warehouse_dir=tmp_path_factory.mktemp("audit"),
-        dbt_vars=AUDIT_VARS,
-        now=KNOWN_ANSWER_NOW,
-    )
-
-
-def test_fairness_audit_of_the_known_answer_set(audit_run: RefreshResult) -> None:
+def test_fairness_audit_of_the_known_answer_set(known_answer_run: RefreshResult) -> None:
     """tests/fixtures/known_answer: female C01 C03 C06 C09 C11, male C02 C04 C08 C10, nonbinary C07 and
-    C05 without a gender. VIPs (README): C01 C02 C03 C10; churn risk: C04 (at_risk)."""
+    C05 without a gender. VIPs (README): C01 C02 C03 C10; churn risk: C04 (at_risk). Groups of at least two
+    customers are compared (fairness_min_group_customers in KNOWN_ANSWER_VARS)."""
     rows = published_rows(
-        audit_run,
+        known_answer_run,
         """
         select outcome_name, group_value, customer_count, outcome_customer_count, outcome_value,
                is_small_group, is_compared, disparate_impact_ratio, is_disparate_impact
@@ -61,11 +48,11 @@ def test_fairness_audit_of_the_known_answer_set(audit_run: RefreshResult) -> Non
     ]
 
 
-def test_fairness_audit_age_bands_and_counts_reconcile(audit_run: RefreshResult) -> None:
+def test_fairness_audit_age_bands_and_counts_reconcile(known_answer_run: RefreshResult) -> None:
     """Ages in 2025 from the birth years: C01 45, C02 50 (45-54); C04 35, C05 40, C11 37 (35-44); C07 25,
     C08 30, C09 26 (25-34); C10 55 (55-64); C06 65 (65_and_over); C03 has none (unknown)."""
     age_groups = published_rows(
-        audit_run,
+        known_answer_run,
         """
         select group_value, customer_count from marts.fct_fairness_audit
         where attribute_name = 'age_band' and outcome_name = 'vip' order by group_value
@@ -76,7 +63,7 @@ def test_fairness_audit_age_bands_and_counts_reconcile(audit_run: RefreshResult)
     ]
     # every attribute splits all 11 customers, and each group's segment rates add up to 1
     totals = published_rows(
-        audit_run,
+        known_answer_run,
         """
         select attribute_name, sum(customer_count), sum(outcome_customer_count)
         from marts.fct_fairness_audit
@@ -84,11 +71,11 @@ def test_fairness_audit_age_bands_and_counts_reconcile(audit_run: RefreshResult)
         group by attribute_name order by attribute_name
         """,
     )
-    segment_count = published_rows(audit_run, "select count(*) from marts.segment_summary")[0][0]
+    segment_count = published_rows(known_answer_run, "select count(*) from marts.segment_summary")[0][0]
     assert totals == [(attribute, 11 * segment_count, 11) for attribute in ("age_band", "country", "gender")]
 
 
-def test_score_validation_of_the_known_answer_set(audit_run: RefreshResult) -> None:
+def test_score_validation_of_the_known_answer_set(known_answer_run: RefreshResult) -> None:
     """Validation cutoff V = 2025-06-30 - 180 days = 2025-01-01; window 2024-01-03 .. 2025-01-01. Buyers by V:
     C01 (last 2024-12-01: recency 31, F 1, M 400), C04 (2024-11-15: 47, 1, 120), C05 (2024-08-01: 153, 1, 60),
     C06 (2024-01-15: 352, 1, 300). R over N = 4 (floor((s - 1 + e) x 5 / 8) + 1), longest first: C06 1,
@@ -98,7 +85,7 @@ def test_score_validation_of_the_known_answer_set(audit_run: RefreshResult) -> N
     sit in deciles floor((2p - 1) x 10 / 8) + 1 = 2, 4, 7, 9, and both churners rank above both others:
     AUC 1, Gini 1; the bottom decile has no churner, so no lift, and no warning."""
     rows = published_rows(
-        audit_run,
+        known_answer_run,
         """
         select score_name, validation_cutoff_date, decile, mean_score_value, outcome_rate,
                top_decile_outcome_rate, bottom_decile_outcome_rate, lift, auc, gini

@@ -22,7 +22,8 @@ from scorehouse.churn_model import SKIPPED, TrainingSet, fit_pipeline, read_trai
 from scorehouse.dbt_runner import DbtFailed, run_dbt
 from scorehouse.scoring_flow import RefreshResult, refresh_scores
 from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
-from test_scoring_flow import KNOWN_ANSWER_DIR, KNOWN_ANSWER_NOW, KNOWN_ANSWER_VARS, KNOWN_ANSWERS
+from conftest import KNOWN_ANSWER_VARS
+from test_scoring_flow import KNOWN_ANSWERS
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -325,15 +326,27 @@ def test_sensitive_or_unknown_churn_features_are_refused(tmp_path: Path, feature
         )
 
 
-def test_tiny_data_skips_the_fit_and_leaves_probabilities_empty(tmp_path: Path) -> None:
-    """The known-answer data set (a handful of customers) cannot train a model: the run still publishes,
-    with a skipped version saying why and no churn probability. Asked to use validated predictions, the
-    segments find none (no churn or value score is validated) and keep the RFM rules."""
-    result = refresh_scores(
-        data_dir=KNOWN_ANSWER_DIR, warehouse_dir=tmp_path / "warehouse",
-        dbt_vars={**KNOWN_ANSWER_VARS, "segment_flags_source": "predictions_when_validated"}, now=KNOWN_ANSWER_NOW,
+def segments_rebuilt_from_validated_predictions(result: RefreshResult, dbt_vars: dict, directory: Path) -> Path:
+    """A copy of the run's working warehouse in `directory` with dim_customer_segments rebuilt under
+    `segment_flags_source: predictions_when_validated`; the copy's file (the run's own stays as it was)."""
+    paths = WarehousePaths(directory / "warehouse")
+    paths.directory.mkdir()
+    shutil.copy(result.paths.working, paths.working)
+    run_dbt(
+        ["build", "--select", "dim_customer_segments"], target_named("duckdb", paths).dbt_environment(),
+        {**dbt_vars, "segment_flags_source": "predictions_when_validated"}, logging.getLogger(__name__),
+        paths.dbt_target,
     )
-    target = working_target(result)
+    return paths.working
+
+
+def test_tiny_data_skips_the_fit_and_leaves_probabilities_empty(
+    known_answer_run: RefreshResult, tmp_path: Path
+) -> None:
+    """The known-answer data set (a handful of customers) cannot train a model: the run still publishes,
+    with a skipped version saying why and no churn probability. Its segments rebuilt to use validated
+    predictions find none (no churn or value score is validated) and keep the RFM rules."""
+    target = working_target(known_answer_run)
     versions = target.query(
         "select model_version, feature_name, status, message from fitted_models.churn_model_versions"
     )
@@ -343,14 +356,12 @@ def test_tiny_data_skips_the_fit_and_leaves_probabilities_empty(tmp_path: Path) 
     assert rows and all(row[columns.index("churn_probability")] is None for row in rows)
     columns, rows = target.read_published("fct_score_validation")
     assert {row[columns.index("score_name")] for row in rows} == {"rfm_composite"}
-    columns, rows = target.read_published("dim_customer_segments")
-    flags = {
-        row[columns.index("customer_id")]: (
-            row[columns.index("is_vip")], row[columns.index("is_churn_risk")],
-            row[columns.index("vip_flag_source")], row[columns.index("churn_risk_flag_source")],
-        )
-        for row in rows
-    }
+    rebuilt = segments_rebuilt_from_validated_predictions(known_answer_run, KNOWN_ANSWER_VARS, tmp_path)
+    with duckdb.connect(str(rebuilt), read_only=True) as connection:
+        flags = {row[0]: row[1:] for row in connection.execute(
+            "select customer_id, is_vip, is_churn_risk, vip_flag_source, churn_risk_flag_source "
+            "from marts.dim_customer_segments"
+        ).fetchall()}
     # the RFM rules' flags of the known answers (test_scoring_flow), each from the rules
     assert flags == {
         customer_id: (answer[7], answer[8], "rfm_rules", "rfm_rules") for customer_id, answer in KNOWN_ANSWERS.items()
@@ -392,14 +403,7 @@ def test_validated_predictions_switch_the_segment_flags(demo_run: RefreshResult,
     """The demo warehouse's segments rebuilt with `segment_flags_source: predictions_when_validated`: the
     churn model passes its validation, so churn risk is the top churn decile instead of the seed's
     churn-risk segments; VIP uses the predicted value only if that score passed too."""
-    paths = WarehousePaths(tmp_path / "warehouse")
-    paths.directory.mkdir()
-    shutil.copy(demo_run.paths.working, paths.working)
-    run_dbt(
-        ["build", "--select", "dim_customer_segments"], target_named("duckdb", paths).dbt_environment(),
-        {**DEMO_VARS, "segment_flags_source": "predictions_when_validated"}, logging.getLogger(__name__),
-        paths.dbt_target,
-    )
+    rebuilt = segments_rebuilt_from_validated_predictions(demo_run, DEMO_VARS, tmp_path)
     query = (
         "select segments.customer_id, segments.is_vip, segments.is_churn_risk, segments.vip_flag_source, "
         "segments.churn_risk_flag_source, predictions.churn_decile "
@@ -408,7 +412,7 @@ def test_validated_predictions_switch_the_segment_flags(demo_run: RefreshResult,
         "on segments.customer_id = predictions.customer_id"
     )
     by_rules = {row[0]: row for row in read_working(demo_run, query)}
-    with duckdb.connect(str(paths.working), read_only=True) as connection:
+    with duckdb.connect(str(rebuilt), read_only=True) as connection:
         by_predictions = {row[0]: row for row in connection.execute(query).fetchall()}
     assert by_predictions.keys() == by_rules.keys()
     assert {row[3:5] for row in by_rules.values()} == {("rfm_rules", "rfm_rules")}

@@ -228,9 +228,6 @@ def test_predictions_stay_finite_for_long_histories():
     assert math.isfinite(float(discounted_expected_purchases(days, 365, 0.1, 1000, 1000, 1000)))
 
 
-KNOWN_ANSWER_DIR = Path(__file__).parent / "fixtures" / "known_answer"
-KNOWN_ANSWER_VARS = {"as_of_date": "2025-06-30", "raw_row_defect_tolerance": 0.1}
-KNOWN_ANSWER_NOW = datetime(2025, 7, 6, 0, 0, 0)
 DEMO_END_DATE = date(2026, 11, 23)
 
 
@@ -247,16 +244,12 @@ def version_rows(result: RefreshResult) -> list[tuple]:
     )
 
 
-@pytest.mark.usefixtures("prefect_server")
-def test_too_few_customers_leave_predictions_null_and_the_run_goes_on(tmp_path: Path):
-    result = refresh_scores(
-        data_dir=KNOWN_ANSWER_DIR, warehouse_dir=tmp_path, dbt_vars=KNOWN_ANSWER_VARS, now=KNOWN_ANSWER_NOW
-    )
+def test_too_few_customers_leave_predictions_null_and_the_run_goes_on(known_answer_run: RefreshResult):
     # At A = 2025-06-30 nine customers have bought, five on more than one day (C01, C02, C04, C06, C10); at
     # V = 2025-01-01 four have (C01, C04, C05, C06), one on more than one day (C06): fewer than
     # value_min_repeat_customers (100), so no fit is tried.
     message = "The {} fit needs at least 100 customers with repeat purchases and has {} (of {})."
-    assert version_rows(result) == [
+    assert version_rows(known_answer_run) == [
         ("bg_nbd", "scoring", "too_few_customers", False, message.format("BG/NBD", 5, 9), None, 1),
         ("gamma_gamma", "scoring", "too_few_customers", False, message.format("Gamma-Gamma", 5, 5), None, 1),
         ("bg_nbd", "validation", "too_few_customers", False, message.format("BG/NBD", 1, 4), None, 1),
@@ -266,7 +259,7 @@ def test_too_few_customers_leave_predictions_null_and_the_run_goes_on(tmp_path: 
     # t_x = 210, T = 211, m_x = (300 + 200 + 100) / 3); C02 on 01-10, 06-01 and 06-20 (x = 2,
     # t_x = 161, T = 171, m_x = 50); C06 on 2023-06-01 and 2024-01-15 (x = 1, t_x = 228, T = 760, m_x = 300);
     # C11's purchase of 2025-07-05 is after the as-of date (x = 0, T = 149).
-    published = result.paths.published
+    published = known_answer_run.paths.published
     rows = query(
         published,
         "select customer_id, as_of_date, repeat_purchase_days, first_to_last_purchase_days, days_since_first_purchase,"
@@ -284,7 +277,7 @@ def test_too_few_customers_leave_predictions_null_and_the_run_goes_on(tmp_path: 
     assert {row[6] for row in rows} == {180}
     assert {row[7:] for row in rows} == {(None, None, None, None)}
     validation = query(
-        result.paths.working,
+        known_answer_run.paths.working,
         "select customer_id, predicted_value from intermediate.int_customer_value_predictions_at_validation_cutoff"
         " order by customer_id",
     )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +20,8 @@ from scorehouse.dbt_runner import run_dbt
 from scorehouse.loading import load_raw_tables
 from scorehouse.scoring_flow import FITTED_MODELS_SELECTOR, project_vars
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehousePaths, target_named
+from conftest import KNOWN_ANSWER_DIR, KNOWN_ANSWER_NOW, KNOWN_ANSWER_VARS
 
-KNOWN_ANSWER_DIR = Path(__file__).parent / "fixtures" / "known_answer"
-KNOWN_ANSWER_AS_OF_DATE = "2025-06-30"
-# loaded after the fixture's latest order (2025-07-05), as in test_scoring_flow
-KNOWN_ANSWER_NOW = datetime(2025, 7, 6, 0, 0, 0)
 DOCUMENTED_RESOURCE_TYPES = ("model", "seed", "snapshot")
 GRAIN_PHRASE = "one row per"
 
@@ -65,7 +61,8 @@ def docs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     paths = WarehousePaths(tmp_path_factory.mktemp("docs_warehouse"))
     target = target_named("duckdb", paths)
     load_raw_tables(paths.working, check_data_dir(KNOWN_ANSWER_DIR), KNOWN_ANSWER_NOW)
-    dbt_vars = {"as_of_date": KNOWN_ANSWER_AS_OF_DATE}
+    as_of_date = KNOWN_ANSWER_VARS["as_of_date"]
+    dbt_vars = {"as_of_date": as_of_date}
     build = ["build", "--empty", "--resource-type", "model", "--resource-type", "seed"]
     logger = logging.getLogger(__name__)
     # as the flow does: the models that read the fitted tables are built after the fits write them (here
@@ -78,7 +75,7 @@ def docs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     fit_customer_value(target, settings, KNOWN_ANSWER_NOW)
     run_dbt([*build, "--select", FITTED_MODELS_SELECTOR], target.dbt_environment(), dbt_vars, logger, paths.dbt_target)
     exit_code = cli.main([
-        "docs", "--target", "duckdb", "--warehouse-dir", str(paths.directory), "--as-of-date", KNOWN_ANSWER_AS_OF_DATE,
+        "docs", "--target", "duckdb", "--warehouse-dir", str(paths.directory), "--as-of-date", as_of_date,
     ])
     assert exit_code == 0
     return paths.dbt_docs

@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -25,12 +25,10 @@ from scorehouse.report import (
 )
 from scorehouse.scoring_flow import RefreshResult, refresh_scores, write_report_or_warn
 from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
+from conftest import KNOWN_ANSWER_NOW, KNOWN_ANSWER_VARS
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
-KNOWN_ANSWER_DIR = Path(__file__).parent / "fixtures" / "known_answer"
-KNOWN_ANSWER_VARS = {"as_of_date": "2025-06-30", "vip_top_percent": 34, "raw_row_defect_tolerance": 0.1}
-KNOWN_ANSWER_NOW = datetime(2025, 7, 6, 0, 0, 0)
 # The charts of a report on one as-of date: no migrations yet, and no validation or fairness charts.
 ONE_SNAPSHOT_CHARTS = {"chart-segments", "chart-rfm-grid", "chart-score-histogram"}
 RENDERED_CHARTS_SCRIPT = """
@@ -42,16 +40,6 @@ REQUESTS_SCRIPT = """
 const fetching = Array.from(document.querySelectorAll('[src], link[href]')).map(node => node.src || node.href);
 return fetching.concat(performance.getEntriesByType('resource').map(entry => entry.name));
 """
-
-
-@pytest.fixture(scope="module")
-def known_answer_run(tmp_path_factory: pytest.TempPathFactory) -> RefreshResult:
-    return refresh_scores(
-        data_dir=KNOWN_ANSWER_DIR,
-        warehouse_dir=tmp_path_factory.mktemp("report"),
-        dbt_vars=KNOWN_ANSWER_VARS,
-        now=KNOWN_ANSWER_NOW,
-    )
 
 
 def published(result: RefreshResult, sql: str) -> list[tuple]:

@@ -15,13 +15,9 @@ from scorehouse import demo_data
 from scorehouse.contract import ContractError
 from scorehouse.dbt_runner import DbtFailed
 from scorehouse.scoring_flow import RefreshResult, refresh_scores
+from conftest import KNOWN_ANSWER_DIR, KNOWN_ANSWER_VARS
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
-
-KNOWN_ANSWER_DIR = Path(__file__).parent / "fixtures" / "known_answer"
-# the fixture's three bad rows of 24 must reach staging's quarantine rather than stop the run
-KNOWN_ANSWER_VARS = {"as_of_date": "2025-06-30", "vip_top_percent": 34, "raw_row_defect_tolerance": 0.1}
-KNOWN_ANSWER_NOW = datetime(2025, 7, 6, 0, 0, 0)
 
 # Worked by hand in tests/fixtures/known_answer/README.md: as of 2025-06-30, 365-day window, 5 buckets,
 # equal weights, VIP = top 34 %. Composite = 100 * (R + F + M - 3) / 12.
@@ -71,16 +67,6 @@ def copy_warehouses(result: RefreshResult, tmp_path: Path) -> Path:
 def query(warehouse: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         return connection.execute(sql).fetchall()
-
-
-@pytest.fixture(scope="module")
-def known_answer_run(tmp_path_factory: pytest.TempPathFactory) -> RefreshResult:
-    return refresh_scores(
-        data_dir=KNOWN_ANSWER_DIR,
-        warehouse_dir=tmp_path_factory.mktemp("known_answer"),
-        dbt_vars=KNOWN_ANSWER_VARS,
-        now=KNOWN_ANSWER_NOW,
-    )
 
 
 @pytest.fixture(scope="module")
