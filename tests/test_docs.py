@@ -1,26 +1,23 @@
-"""`scorehouse docs` on the known-answer warehouse, built empty: dbt's static documentation site is written,
-every model and seed states its grain, every column of every built table is described, and the exposures
-name what reads the published marts. New models are held to the same rule the moment they are added."""
+"""`scorehouse docs` on the known-answer warehouse: dbt's static documentation site is written, every model
+and seed states its grain, every column of every built table is described, and the exposures name what reads
+the published marts. New models are held to the same rule the moment they are added."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from scorehouse import cli
-from scorehouse.churn_model import fit_churn_model
-from scorehouse.contract import check_data_dir
-from scorehouse.customer_value_fitting import fit_customer_value
 from scorehouse.dbt_runner import run_dbt
-from scorehouse.loading import load_raw_tables
-from scorehouse.scoring_flow import FITTED_MODELS_SELECTOR, project_vars
+from scorehouse.scoring_flow import RefreshResult
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehousePaths, target_named
-from conftest import KNOWN_ANSWER_DIR, KNOWN_ANSWER_NOW, KNOWN_ANSWER_VARS
+from conftest import KNOWN_ANSWER_VARS
 
 DOCUMENTED_RESOURCE_TYPES = ("model", "seed", "snapshot")
 GRAIN_PHRASE = "one row per"
@@ -55,27 +52,14 @@ def undescribed_columns(manifest: dict[str, Any], catalog: dict[str, Any]) -> li
 
 
 @pytest.fixture(scope="module")
-def docs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every model and seed of the known-answer warehouse built empty (`--empty`: the columns without the
-    rows, which is all the catalog needs, in a fraction of a refresh's time), then `scorehouse docs` on it."""
+def docs_dir(known_answer_run: RefreshResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`scorehouse docs` on a copy of the known-answer warehouse the session's refresh built (the docs, and a
+    test's build below, write into the warehouse directory, which the other tests share)."""
     paths = WarehousePaths(tmp_path_factory.mktemp("docs_warehouse"))
-    target = target_named("duckdb", paths)
-    load_raw_tables(paths.working, check_data_dir(KNOWN_ANSWER_DIR), KNOWN_ANSWER_NOW)
-    as_of_date = KNOWN_ANSWER_VARS["as_of_date"]
-    dbt_vars = {"as_of_date": as_of_date}
-    build = ["build", "--empty", "--resource-type", "model", "--resource-type", "seed"]
-    logger = logging.getLogger(__name__)
-    # as the flow does: the models that read the fitted tables are built after the fits write them (here
-    # on empty inputs, so every fit is recorded as skipped or failed, which gives the tables their columns)
-    run_dbt([*build, "--exclude", FITTED_MODELS_SELECTOR], target.dbt_environment(), dbt_vars, logger, paths.dbt_target)
-    settings = project_vars(dbt_vars)
-    fit_churn_model(
-        target, list(settings["churn_model_features"]), settings["churn_model_min_training_customers"], KNOWN_ANSWER_NOW
-    )
-    fit_customer_value(target, settings, KNOWN_ANSWER_NOW)
-    run_dbt([*build, "--select", FITTED_MODELS_SELECTOR], target.dbt_environment(), dbt_vars, logger, paths.dbt_target)
+    shutil.copy(known_answer_run.paths.working, paths.working)
     exit_code = cli.main([
-        "docs", "--target", "duckdb", "--warehouse-dir", str(paths.directory), "--as-of-date", as_of_date,
+        "docs", "--target", "duckdb", "--warehouse-dir", str(paths.directory),
+        "--as-of-date", KNOWN_ANSWER_VARS["as_of_date"],
     ])
     assert exit_code == 0
     return paths.dbt_docs
