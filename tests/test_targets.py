@@ -7,6 +7,8 @@ session (pyspark), as the profile's spark target describes.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import subprocess
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ import pytest
 from psycopg2 import errors
 
 from scorehouse import demo_data
-from scorehouse.dbt_runner import PROJECT_DIR
+from scorehouse.dbt_runner import PROJECT_DIR, run_dbt
 from scorehouse.scoring_flow import GateFailed, RefreshResult, refresh_scores
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehousePaths, WarehouseTarget, target_named
 from test_churn_predictions import check_write_table_round_trip
@@ -110,6 +112,22 @@ def published_rows(tables: PublishedTables, table_name: str) -> dict[str, dict[s
 def test_write_table_round_trips(postgres_server: None, target_name: str, tmp_path: Path) -> None:
     """DuckDB's case is in tests/test_churn_predictions.py; the first write replaces what a session left."""
     check_write_table_round_trip(target_named(target_name, WarehousePaths(tmp_path)))
+
+
+@pytest.mark.parametrize("target_name", TARGETS)
+def test_unit_tests_pass_on_every_target(runs: dict[str, RefreshResult], target_name: str) -> None:
+    """The dbt unit tests (hand-computed rows in the models' ymls), which refreshes leave out, on the
+    warehouse the refresh built: they read its relations' column types."""
+    run = runs[target_name]
+    target = target_named(run.target_name, run.paths)
+    run_dbt(
+        ["test", "--select", "test_type:unit"], target.dbt_environment(), VARS, logging.getLogger(__name__),
+        run.paths.dbt_target,
+    )
+    unit_tests = json.loads((run.paths.dbt_target / "manifest.json").read_text())["unit_tests"]
+    results = json.loads((run.paths.dbt_target / "run_results.json").read_text())["results"]
+    assert unit_tests and sorted(result["unique_id"] for result in results) == sorted(unit_tests)
+    assert {result["status"] for result in results} == {"pass"}
 
 
 def test_every_target_stages_and_quarantines_the_same_rows(runs: dict[str, RefreshResult]) -> None:
