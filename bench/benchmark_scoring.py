@@ -22,8 +22,9 @@ On the same data as the full run (the orders without the newest 1 %), it also ti
 bench/rfm_baselines.py: (a) the floor, one hand-written DuckDB query computing R/F/M quintiles straight from
 the orders Parquet, and (c) pandas groupby + qcut as a notebook would. Against them it sets (b) the full
 run's dbt builds of the scoring models (before and after the model fits), without dbt's fixed start-up
-(reported apart), and (d) the same builds of the incremental run, and
-writes the ratios b/a, c/b and d/b with the project's goals to bench/results/comparison.md.
+(reported apart), and (d) the same builds of the incremental run. Last, (b') builds the RFM scores alone
+from scratch, the part of (b) that computes what (a) and (c) compute. It writes the ratios b/a, b'/a, c/b,
+c/b' and d/b with the project's goals to bench/results/comparison.md.
 
 Flow stage times come from Prefect's log lines: the flow runs its tasks one after another, so a stage lasts
 from the previous stage's "Finished in state" line (the flow's first line for the first stage) to its own.
@@ -45,6 +46,8 @@ from pathlib import Path
 import duckdb
 
 from scorehouse.contract import CONTRACT
+from scorehouse.dbt_runner import PROFILES_DIR, PROJECT_DIR, dbt_executable
+from scorehouse.warehouse_targets import WarehousePaths, target_named
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_WORK_DIR = BENCH_DIR / "work"
@@ -67,6 +70,8 @@ SLOWEST_NODES_SHOWN = 5
 RAW_TABLES = tuple(entity.name for entity in CONTRACT)
 # the flow's dbt builds of the scoring models, in order; (b) and (d) are their dbt time together
 SCORING_BUILD_STAGES = ("build_models", "build_scores")
+# (b') the RFM scores alone: the staged inputs they read, the customer summaries and the scores, with tests
+RFM_PATH_SELECTOR = "+fct_customer_scores"
 FLOW_STAGES = (
     "check_inputs", "check_settings", "load_inputs", "raw_gate",
     "build_models", "fit_models", "build_scores", "outputs_gate", "record_history", "publish_outputs",
@@ -134,6 +139,7 @@ class ScaleResult:
     error: str | None
     floor: BaselineResult | None = None  # (a) one DuckDB query on the full run's orders
     pandas: BaselineResult | None = None  # (c) pandas on the same orders
+    rfm_path: BaselineResult | None = None  # (b') dbt's build of the RFM scores alone, from scratch
 
 
 def process_tree_rss_bytes(root_pid: int) -> int:
@@ -168,12 +174,14 @@ def folder_bytes(folder: Path) -> int:
     return total
 
 
-def run_measured(command: list[str], log_path: Path, spill_dir: Path | None = None) -> Measurement:
+def run_measured(
+    command: list[str], log_path: Path, spill_dir: Path | None = None, environment: dict[str, str] | None = None
+) -> Measurement:
     """Runs `command` with its output in `log_path`, sampling memory and DuckDB's spill folder as it goes."""
     peak_rss = peak_spill = 0
     with log_path.open("w") as log:
         started = time.monotonic()
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
         while True:
             peak_rss = max(peak_rss, process_tree_rss_bytes(process.pid))
             if spill_dir is not None:
@@ -330,6 +338,25 @@ def score(scale: Scale, label: str, deliveries_dir: Path, warehouse_dir: Path, s
     )
 
 
+def build_rfm_path(scale: Scale, warehouse_dir: Path) -> BaselineResult:
+    """(b') `dbt build --full-refresh` of the RFM scores and what they read, nothing else, on the warehouse
+    the runs left: the part of (b) that computes what (a) and (c) compute. Its seconds are dbt's own."""
+    print(f"[{scale.name}] RFM path build", file=sys.stderr)
+    warehouse = target_named("duckdb", WarehousePaths(warehouse_dir))
+    measurement = run_measured(
+        [
+            dbt_executable(), "build", "--select", RFM_PATH_SELECTOR, "--full-refresh",
+            "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
+            "--target-path", str(warehouse_dir / "rfm-path-target"),
+        ],
+        RESULTS_DIR / f"scoring-{scale.name}-rfm-path.log",
+        warehouse_dir / "scorehouse.duckdb.tmp",
+        {**os.environ, **warehouse.dbt_environment()},
+    )
+    finished = DBT_FINISHED.search(ANSI_COLOUR.sub("", measurement.log_path.read_text()))
+    return BaselineResult(measurement, float(finished["seconds"]) if measurement.return_code == 0 and finished else None)
+
+
 def benchmark(scale: Scale, work_dir: Path, scorehouse: str, regenerate: bool) -> ScaleResult:
     data_dir = work_dir / scale.name
     deliveries_dir = data_dir / "deliveries"
@@ -356,10 +383,9 @@ def benchmark(scale: Scale, work_dir: Path, scorehouse: str, regenerate: bool) -
     for table in ("orders", "order_items"):
         (held_back / f"{table}.parquet").rename(deliveries_dir / table / "part-2-new-orders.parquet")
     incremental = score(scale, "incremental", deliveries_dir, warehouse_dir, scorehouse)
-    return ScaleResult(
-        scale, generation, full, incremental, raw_row_counts(warehouse_dir / "scorehouse.duckdb"), incremental.error,
-        floor, pandas,
-    )
+    raw_rows = raw_row_counts(warehouse_dir / "scorehouse.duckdb")
+    rfm_path = None if incremental.error else build_rfm_path(scale, warehouse_dir)
+    return ScaleResult(scale, generation, full, incremental, raw_rows, incremental.error, floor, pandas, rfm_path)
 
 
 def stage_cell(measurement: Measurement | None, missing: str = "not run") -> str:
@@ -457,18 +483,22 @@ def comparison(results: list[ScaleResult]) -> str:
         f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores. (a) one DuckDB query computing R/F/M quintiles "
         "from the orders Parquet; (b) the full refresh's dbt builds of every scoring model (before and after the model fits), without dbt's start-up; "
         "(c) pandas groupby + qcut; (d) the same builds of the incremental refresh after the newest 1 % of orders. "
-        "(a) and (c) score the orders of the full run. Peak memory: (a), (c) of their process, (b), (d) of the "
-        "whole refresh.",
+        "(a) and (c) score the orders of the full run. (b') is the part of (b) that computes what (a) and (c) "
+        f"compute, built on its own afterwards (`dbt build --select {RFM_PATH_SELECTOR} --full-refresh`, all "
+        "orders): staging with its checks and quarantine, the customer summaries and the R/F/M and composite "
+        "scores, with their tests. Peak memory: (a), (c) of their process, (b), (d) of the whole refresh.",
         "",
-        "| scale | (a) floor s | (b) full build s | dbt start-up s | (c) pandas s | (d) incremental build s "
-        "| b/a | c/b | d/b | full refresh s | incremental refresh s | peak MiB a / b / c / d |",
-        "|---" * 12 + "|",
+        "| scale | (a) floor s | (b) full build s | dbt start-up s | (b') RFM path s | (c) pandas s "
+        "| (d) incremental build s | b/a | b'/a | c/b | c/b' | d/b | full refresh s | incremental refresh s "
+        "| peak MiB a / b / c / d |",
+        "|---" * 15 + "|",
     ]
     for result in results:
         floor = None if result.floor is None else result.floor.compute_seconds
         pandas = None if result.pandas is None else result.pandas.compute_seconds
         build = None if result.full is None else result.full.dbt_seconds
         incremental = None if result.incremental is None else result.incremental.dbt_seconds
+        rfm_path = None if result.rfm_path is None else result.rfm_path.compute_seconds
         peaks = [
             None if measured is None else measured.peak_rss_bytes
             for measured in (
@@ -484,12 +514,19 @@ def comparison(results: list[ScaleResult]) -> str:
             seconds_cell(floor),
             seconds_cell(build),
             seconds_cell(dbt_startup_seconds(result.full)),
+            seconds_cell(rfm_path),
             seconds_cell(pandas),
             seconds_cell(incremental),
-            ratio_cell(build, floor, f"goal <= {MAX_BUILD_OVER_FLOOR:g}",
-                       None if None in (build, floor) else build <= MAX_BUILD_OVER_FLOOR * floor),
-            ratio_cell(pandas, build, f"goal >= {MIN_PANDAS_OVER_BUILD:g}",
-                       None if None in (build, pandas) else pandas >= MIN_PANDAS_OVER_BUILD * build),
+            *(
+                ratio_cell(scoring, floor, f"goal <= {MAX_BUILD_OVER_FLOOR:g}",
+                           None if None in (scoring, floor) else scoring <= MAX_BUILD_OVER_FLOOR * floor)
+                for scoring in (build, rfm_path)
+            ),
+            *(
+                ratio_cell(pandas, scoring, f"goal >= {MIN_PANDAS_OVER_BUILD:g}",
+                           None if None in (scoring, pandas) else pandas >= MIN_PANDAS_OVER_BUILD * scoring)
+                for scoring in (build, rfm_path)
+            ),
             ratio_cell(incremental, build, f"goal < {MAX_INCREMENTAL_OVER_BUILD:g}",
                        None if None in (build, incremental) else incremental < MAX_INCREMENTAL_OVER_BUILD * build),
             seconds_cell(None if result.full is None else result.full.measurement.seconds),

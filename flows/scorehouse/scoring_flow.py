@@ -59,6 +59,10 @@ STAGED_TABLES = {
 HISTORY_MODEL = "fct_customer_score_history"
 # Models that read what fit_models writes, and everything downstream of them, are built after it.
 FITTED_MODELS_SELECTOR = "tag:uses_fitted_models+"
+# A refresh builds models, seeds and data tests. dbt's unit tests check the models' logic on fixed rows, not
+# the data, so they run with the project's tests (tests/test_targets.py, on every target) instead of on
+# every refresh.
+REFRESH_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 TRANSIENT_RETRIES = 2
 TRANSIENT_RETRY_DELAY_SECONDS = 5
 
@@ -268,11 +272,11 @@ def outputs_gate(target: WarehouseTarget, settings: GateSettings) -> None:
 @task(**WAREHOUSE_TASK_OPTIONS)
 def build_models(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None, full_refresh: bool) -> None:
     """`dbt build` of everything but the score history and the models that read fitted models: seeds,
-    models, unit tests and data tests in DAG order, so nothing downstream of a failing test is built.
-    Incremental models take only the new rows unless `full_refresh`."""
+    models and data tests in DAG order, so nothing downstream of a failing test is built. Incremental
+    models take only the new rows unless `full_refresh`."""
     run_dbt(
         [
-            "build", "--exclude", f"{HISTORY_MODEL}+", FITTED_MODELS_SELECTOR,
+            *REFRESH_BUILD, "--exclude", f"{HISTORY_MODEL}+", FITTED_MODELS_SELECTOR,
             *(["--full-refresh"] if full_refresh else []),
         ],
         target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target,
@@ -305,7 +309,7 @@ def build_scores(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None, fu
     what depends on them, except the score history."""
     run_dbt(
         [
-            "build", "--select", FITTED_MODELS_SELECTOR, "--exclude", f"{HISTORY_MODEL}+",
+            *REFRESH_BUILD, "--select", FITTED_MODELS_SELECTOR, "--exclude", f"{HISTORY_MODEL}+",
             *(["--full-refresh"] if full_refresh else []),
         ],
         target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target,
@@ -317,7 +321,7 @@ def record_history(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None) 
     """`dbt build` of the score history and the marts built on it, once the outputs gate has passed, so the
     history only ever records scores that are about to be published."""
     run_dbt(
-        ["build", "--select", f"{HISTORY_MODEL}+"],
+        [*REFRESH_BUILD, "--select", f"{HISTORY_MODEL}+"],
         target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target,
     )
 

@@ -1,6 +1,18 @@
 -- Churn features of every customer at each prediction cutoff (training, validation, scoring), from data
 -- dated on or before the cutoff only, and what the customer did in the H days after it.
+-- Incremental: while the cutoffs stay where they were, a run recomputes only the customers with orders or
+-- events checked since the last build, and customers new since; when they move, every customer. Each
+-- recomputed customer gets a marker row (cutoff_role null) so that one left with no row loses its old rows.
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='customer_id',
+    post_hook="{{ delete_recomputed_customer_markers('cutoff_role') }}",
+) }}
 {%- set cutoffs = scorehouse.prediction_cutoffs() %}
+{%- set cutoffs_moved = is_incremental()
+    and scorehouse.cutoffs_moved_since_last_build(cutoffs, ['cutoff_date', 'window_start_date']) %}
+{%- set recomputes_changed_customers_only = is_incremental() and not cutoffs_moved %}
 
 with
 
@@ -14,6 +26,55 @@ orders as (
 
 events as (
     select * from {{ ref('stg_shop__events') }}
+),
+
+-- every order and event row with the run that last checked it, for incremental runs
+orders_checked as (
+    select * from {{ ref('stg_shop__orders_checked') }}
+),
+
+events_checked as (
+    select * from {{ ref('stg_shop__events_checked') }}
+),
+
+{% if is_incremental() %}
+customers_to_recompute as (
+    {% if cutoffs_moved %}
+    select distinct customer_id from {{ this }}
+    {% else %}
+    {{ customers_rechecked_since_last_build('orders_checked') }}
+    union
+    {{ customers_rechecked_since_last_build('events_checked') }}
+    union
+    select customers.customer_id
+    from customers
+    left join {{ this }} as built
+        on customers.customer_id = built.customer_id
+    where built.customer_id is null
+    {% endif %}
+),
+
+{% endif %}
+-- the customers this build computes, with their orders and events
+customers_in_scope as (
+    select * from customers
+    {% if recomputes_changed_customers_only %}
+    where customer_id in (select customer_id from customers_to_recompute)
+    {% endif %}
+),
+
+orders_in_scope as (
+    select * from orders
+    {% if recomputes_changed_customers_only %}
+    where customer_id in (select customer_id from customers_to_recompute)
+    {% endif %}
+),
+
+events_in_scope as (
+    select * from events
+    {% if recomputes_changed_customers_only %}
+    where customer_id in (select customer_id from customers_to_recompute)
+    {% endif %}
 ),
 
 cutoffs as (
@@ -36,8 +97,9 @@ customers_at_cutoffs as (
         customers.customer_id,
         customers.created_at,
         cutoffs.cutoff_role,
-        cutoffs.cutoff_date
-    from customers
+        cutoffs.cutoff_date,
+        cutoffs.window_start_date
+    from customers_in_scope as customers
     inner join cutoffs
         on cast(customers.created_at as date) <= cutoffs.cutoff_date
 ),
@@ -57,7 +119,7 @@ orders_summarized as (
         ) as monetary,
         min(case when orders.is_purchase then orders.ordered_at end) as first_purchase_at,
         max(case when orders.is_purchase then orders.ordered_at end) as last_purchase_at
-    from orders
+    from orders_in_scope as orders
     inner join cutoffs
         on orders.ordered_date <= cutoffs.cutoff_date
     group by orders.customer_id, cutoffs.cutoff_role
@@ -69,7 +131,7 @@ events_counted as (
         events.customer_id,
         cutoffs.cutoff_role,
         count(*) as event_count
-    from events
+    from events_in_scope as events
     inner join cutoffs
         on cast(events.occurred_at as date) between cutoffs.window_start_date and cutoffs.cutoff_date
     group by events.customer_id, cutoffs.cutoff_role
@@ -82,7 +144,7 @@ outcomes_observed as (
         cutoffs.cutoff_role,
         cast(count(*) as {{ dbt.type_bigint() }}) as purchase_count_after,
         sum(orders.net_amount) as revenue_after
-    from orders
+    from orders_in_scope as orders
     inner join cutoffs
         on orders.ordered_date > cutoffs.cutoff_date
         and orders.ordered_date <= cutoffs.outcome_end_date
@@ -96,6 +158,7 @@ features_joined as (
         customers_at_cutoffs.customer_id,
         customers_at_cutoffs.cutoff_role,
         customers_at_cutoffs.cutoff_date,
+        customers_at_cutoffs.window_start_date,
 
         ----------  features at the cutoff
         coalesce(orders_summarized.purchase_count, 0) > 0 as has_purchased,
@@ -122,7 +185,10 @@ features_joined as (
         end as revenue_after,
         case
             when customers_at_cutoffs.cutoff_role <> 'scoring' then coalesce(outcomes_observed.purchase_count_after, 0)
-        end as purchase_count_after
+        end as purchase_count_after,
+
+        ----------  what the next incremental run compares against
+        {{ run_started_timestamp() }} as computed_at
 
     from customers_at_cutoffs
     left join orders_summarized
@@ -142,6 +208,14 @@ churn_labelled as (
         -- churn is defined for buyers only: no purchase in the outcome window after one before the cutoff
         case when has_purchased then not has_purchased_after end as is_churned
     from features_joined
+),
+
+features_and_markers as (
+    select * from churn_labelled
+    {% if is_incremental() %}
+    union all
+    {{ recomputed_customer_markers('customers_to_recompute') }}
+    {% endif %}
 )
 
-select * from churn_labelled
+select * from features_and_markers

@@ -1,13 +1,40 @@
 -- Each customer's purchase history in the "buy till you die" sense at the customer-value cutoffs
 -- (validation, A - H, and scoring, A), from purchases dated on or before the cutoff only. The models count
 -- purchase days, not orders: several purchases on one day are one purchase of their total value.
+-- Incremental: while the cutoffs stay where they were, a run recomputes only the customers with orders
+-- checked since the last build; when they move, every customer. Each recomputed customer gets a marker row
+-- (cutoff_role null) so that one left without a purchase loses its old rows too.
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='customer_id',
+    post_hook="{{ delete_recomputed_customer_markers('cutoff_role') }}",
+) }}
 {%- set cutoffs = scorehouse.prediction_cutoffs() | selectattr('role', 'in', ['validation', 'scoring']) | list %}
+{%- set cutoffs_moved = is_incremental() and scorehouse.cutoffs_moved_since_last_build(cutoffs, ['cutoff_date']) %}
+{%- set recomputes_changed_customers_only = is_incremental() and not cutoffs_moved %}
 
 with
 
 orders as (
     select * from {{ ref('stg_shop__orders') }}
 ),
+
+-- every order row with the run that last checked it, for incremental runs
+orders_checked as (
+    select * from {{ ref('stg_shop__orders_checked') }}
+),
+
+{% if is_incremental() %}
+customers_to_recompute as (
+    {% if cutoffs_moved %}
+    select distinct customer_id from {{ this }}
+    {% else %}
+    {{ customers_rechecked_since_last_build('orders_checked') }}
+    {% endif %}
+),
+
+{% endif %}
 
 cutoffs as (
     {%- for cutoff in cutoffs %}
@@ -29,6 +56,9 @@ purchase_days as (
     inner join cutoffs
         on orders.ordered_date <= cutoffs.cutoff_date
     where orders.is_purchase
+    {% if recomputes_changed_customers_only %}
+        and orders.customer_id in (select customer_id from customers_to_recompute)
+    {% endif %}
     group by orders.customer_id, cutoffs.cutoff_role, cutoffs.cutoff_date, orders.ordered_date
 ),
 
@@ -73,8 +103,17 @@ histories as (
         case
             when frequency > 0
                 then cast(repeat_purchase_value as {{ scorehouse.type_double() }}) / frequency
-        end as average_repeat_purchase_value
+        end as average_repeat_purchase_value,
+        {{ run_started_timestamp() }} as computed_at
     from summarized
+),
+
+histories_and_markers as (
+    select * from histories
+    {% if is_incremental() %}
+    union all
+    {{ recomputed_customer_markers('customers_to_recompute') }}
+    {% endif %}
 )
 
-select * from histories
+select * from histories_and_markers
