@@ -56,26 +56,14 @@ customers_to_recompute as (
 
 {% endif %}
 -- the customers this build computes, with their orders and events
-customers_in_scope as (
-    select * from customers
+{%- for relation in ['customers', 'orders', 'events'] %}
+{{ relation }}_in_scope as (
+    select * from {{ relation }}
     {% if recomputes_changed_customers_only %}
     where customer_id in (select customer_id from customers_to_recompute)
     {% endif %}
 ),
-
-orders_in_scope as (
-    select * from orders
-    {% if recomputes_changed_customers_only %}
-    where customer_id in (select customer_id from customers_to_recompute)
-    {% endif %}
-),
-
-events_in_scope as (
-    select * from events
-    {% if recomputes_changed_customers_only %}
-    where customer_id in (select customer_id from customers_to_recompute)
-    {% endif %}
-),
+{% endfor %}
 
 cutoffs as (
     {%- for cutoff in cutoffs %}
