@@ -17,6 +17,10 @@ from typing import Any
 
 PROJECT_DIR = Path(os.environ.get("SCOREHOUSE_PROJECT_DIR", Path(__file__).resolve().parents[2]))
 PROFILES_DIR = PROJECT_DIR / "profiles"
+# A refresh builds models, seeds and data tests. dbt's unit tests check the models' logic on fixed rows, not
+# the data, so they run with the project's tests (tests/test_targets.py, on every target) instead of on
+# every refresh.
+REFRESH_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 
 
 class DbtFailed(RuntimeError):

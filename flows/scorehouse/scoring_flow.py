@@ -31,7 +31,7 @@ from prefect.states import State
 from scorehouse.churn_model import FITTED, ChurnModelFit, fit_churn_model
 from scorehouse.contract import ContractError, EntityFiles, check_data_dir
 from scorehouse.customer_value_fitting import fit_customer_value, log_fit_outcomes
-from scorehouse.dbt_runner import PROJECT_DIR, DbtFailed, run_dbt
+from scorehouse.dbt_runner import PROJECT_DIR, REFRESH_BUILD, DbtFailed, run_dbt
 from scorehouse.loading import RawLoad
 from scorehouse.loading import logger as loading_logger
 from scorehouse.quality_gates import ExpectationOutcome, GateResult, GateSettings, check_outputs, check_raw
@@ -59,10 +59,6 @@ STAGED_TABLES = {
 HISTORY_MODEL = "fct_customer_score_history"
 # Models that read what fit_models writes, and everything downstream of them, are built after it.
 FITTED_MODELS_SELECTOR = "tag:uses_fitted_models+"
-# A refresh builds models, seeds and data tests. dbt's unit tests check the models' logic on fixed rows, not
-# the data, so they run with the project's tests (tests/test_targets.py, on every target) instead of on
-# every refresh.
-REFRESH_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 TRANSIENT_RETRIES = 2
 TRANSIENT_RETRY_DELAY_SECONDS = 5
 
