@@ -49,9 +49,9 @@ def split_deliveries(generated: Path, data_dir: Path) -> dict[str, str]:
     - an item of a part-2 order is delivered in part-1 (unknown order at first);
     - a part-1 order, its customer's only order, comes again in part-2 as refunded (the newer version
       wins, and the customer is left with no purchase); in part-3 the same happens to a part-2 order;
-    - part-1 orders arrive late, in part-2, dated weeks before the cutoff; part-2 orders arrive late, in
-      part-3, dated weeks before LAST_DAYS.
-    Returns the ids of the first three cases.
+    - orders dated weeks before the cutoff arrive late, in part-2, and orders dated weeks before LAST_DAYS
+      late, in part-3.
+    Returns the ids of the late customer, the early item and the two refunded orders.
     """
     cutoff, last_days = f"timestamp '{CUTOFF}'", f"timestamp '{LAST_DAYS}'"
     late_customer = "(select min(customer_id) from orders where ordered_at < {c} and status = 'completed')"
