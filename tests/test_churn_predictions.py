@@ -11,6 +11,7 @@ from functools import partial
 from pathlib import Path
 
 import duckdb
+import hashlib
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -18,9 +19,12 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from scorehouse import demo_data
-from scorehouse.churn_model import SKIPPED, TrainingSet, fit_pipeline, read_training_set, version_rows, why_not_fittable
+from scorehouse.churn_model import (
+    SKIPPED, TrainingSet, fit_churn_model, fit_pipeline, read_training_set, version_rows, why_not_fittable,
+)
+from scorehouse.customer_value_fitting import fit_customer_value
 from scorehouse.dbt_runner import DbtFailed, run_dbt
-from scorehouse.scoring_flow import RefreshResult, refresh_scores
+from scorehouse.scoring_flow import RefreshResult, project_vars, refresh_scores
 from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
 from conftest import KNOWN_ANSWER_VARS
 from test_scoring_flow import KNOWN_ANSWERS
@@ -229,7 +233,10 @@ def test_sql_churn_probabilities_equal_sklearns_predict_proba(demo_run: RefreshR
         np.column_stack([scaler.mean_, scaler.scale_, regression.coef_[0]]), abs=1e-12
     )
     for cutoff_role in CUTOFF_DATES:
-        buyers = read_training_set(target, CHURN_MODEL_FEATURES, cutoff_role)
+        buyers = read_training_set(target, CHURN_MODEL_FEATURES, (
+            "(select * from intermediate.int_customer_features_at_cutoffs "
+            f"where cutoff_role = '{cutoff_role}' and has_purchased) as buyers"
+        ))
         expected = dict(zip(buyers.customer_ids, pipeline.predict_proba(buyers.features)[:, 1]))
         scored = dict(target.query(
             "select customer_id, churn_probability from intermediate.int_customer_churn_probabilities "
@@ -242,6 +249,57 @@ def test_sql_churn_probabilities_equal_sklearns_predict_proba(demo_run: RefreshR
         "where not has_purchased"
     )
     assert non_buyers[0][0] > 0 and non_buyers[0][1] == 0
+
+
+def first_by_md5(customer_ids: list[str], count: int) -> set[str]:
+    return set(sorted(customer_ids, key=lambda customer_id: hashlib.md5(customer_id.encode()).hexdigest())[:count])
+
+
+def test_fits_above_model_fit_max_customers_read_the_first_customers_by_md5(
+    demo_run: RefreshResult, tmp_path: Path
+) -> None:
+    """Allowed fewer customers than there are buyers, each fit reads exactly that many, those with the
+    smallest MD5 of customer_id (computed here with hashlib), and says so; every history is still predicted."""
+    sample_size = 500
+    paths = WarehousePaths(tmp_path / "warehouse")
+    paths.directory.mkdir()
+    shutil.copy(demo_run.paths.working, paths.working)
+    target = target_named("duckdb", paths)
+    sample_vars = {**DEMO_VARS, "model_fit_max_customers": sample_size}
+    run_dbt(
+        ["build", "--select", "int_churn_model_training_set", "int_customer_purchase_histories_fit_sample+1",
+         "--exclude", "tag:uses_fitted_models"],
+        target.dbt_environment(), sample_vars, logging.getLogger(__name__), paths.dbt_target,
+    )
+    buyers = [row[0] for row in target.query(
+        "select customer_id from intermediate.int_customer_features_at_cutoffs "
+        "where cutoff_role = 'training' and has_purchased"
+    )]
+    fit = fit_churn_model(target, CHURN_MODEL_FEATURES, 100, RUN_CLOCK + timedelta(days=1))
+    assert fit.message == (
+        f"fitted on {sample_size} buyers (a model_fit_max_customers sample of {len(buyers)}) "
+        f"at the training cutoff {CUTOFF_DATES['training']}"
+    )
+    assert set(read_training_set(target, CHURN_MODEL_FEATURES).customer_ids) == first_by_md5(buyers, sample_size)
+    outcomes = fit_customer_value(target, project_vars(sample_vars), RUN_CLOCK + timedelta(days=1))
+    for cutoff_role in ("validation", "scoring"):
+        histories = target.query(
+            "select customer_id, frequency, average_repeat_purchase_value from "
+            f"intermediate.int_customer_purchase_histories where cutoff_role = '{cutoff_role}'"
+        )
+        sampled = first_by_md5([row[0] for row in histories], sample_size)
+        repeat_buyers = {row[0] for row in histories if row[1] > 0 and row[2] > 0}
+        assert len(histories) > 2 * sample_size
+        assert {(outcome.model_name, outcome.customer_count) for outcome in outcomes if outcome.cutoff_role == cutoff_role} == {
+            ("bg_nbd", sample_size), ("gamma_gamma", len(sampled & repeat_buyers)),
+        }
+    predicted = target.query(
+        "select count(*), count(predictions.expected_purchases) from intermediate.int_customer_purchase_histories_grouped "
+        "as histories left join fitted_models.customer_value_predictions as predictions "
+        "on histories.cutoff_role = predictions.cutoff_role and histories.frequency = predictions.frequency "
+        "and histories.recency_days = predictions.recency_days and histories.age_days = predictions.age_days"
+    )
+    assert predicted[0][0] > 2 * sample_size and predicted[0][1] == predicted[0][0]
 
 
 def test_fitted_version_records_its_training(demo_run: RefreshResult) -> None:

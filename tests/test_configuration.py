@@ -53,6 +53,11 @@ from scorehouse.dbt_runner import DbtFailed, run_dbt
             "var 'value_min_repeat_customers' must be a whole number from 1 to 1000000000, got 0",
         ),
         (
+            {"model_fit_max_customers": 150, "value_min_repeat_customers": 200},
+            "var 'model_fit_max_customers' (150) is below var 'value_min_repeat_customers' (200): a sample that "
+            "small could never be fitted",
+        ),
+        (
             {"segment_flags_source": "predictions"},
             "var 'segment_flags_source' must be one of rfm_rules, predictions_when_validated, got \"predictions\"",
         ),

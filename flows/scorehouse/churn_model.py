@@ -1,7 +1,8 @@
 """The churn model: a logistic regression on standardised log features, fitted by the flow on the training set
-dbt builds (buyers at the training cutoff, labelled churned when they made no purchase in the horizon after
-it) and stored in the warehouse as a new version, one row per feature. SQL scores every customer from the
-stored version (int_customer_churn_probabilities), so Python never touches customer-level outputs.
+dbt builds (buyers at the training cutoff, at most `model_fit_max_customers` of them, labelled churned when
+they made no purchase in the horizon after it) and stored in the warehouse as a new version, one row per
+feature. SQL scores every customer from the stored version (int_customer_churn_probabilities), so Python
+never touches customer-level outputs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from scorehouse.warehouse_targets import WarehouseTarget
 
 CHURN_MODEL_VERSIONS = "fitted_models.churn_model_versions"
 FEATURES_AT_CUTOFFS = "intermediate.int_customer_features_at_cutoffs"
+TRAINING_SET = "intermediate.int_churn_model_training_set"
 # every feature is a count, amount or number of days, never negative, and matters by its order of magnitude
 # (a third purchase says more than a thirtieth): the model sees ln(1 + value)
 FEATURE_TRANSFORM = "log1p"
@@ -64,17 +66,14 @@ class ChurnModelFit:
     message: str
 
 
-def training_set_query(features: Sequence[str], cutoff_role: str = "training") -> str:
-    return (
-        f"select customer_id, cutoff_date, is_churned, {', '.join(features)} from {FEATURES_AT_CUTOFFS} "
-        f"where cutoff_role = '{cutoff_role}' and has_purchased"
+def read_training_set(target: WarehouseTarget, features: Sequence[str], relation: str = TRAINING_SET) -> TrainingSet:
+    """The rows of `relation` (the training set; checks pass other buyers' features), sorted by customer_id
+    in Python: every warehouse then hands the solver the same rows in the same order, whatever its
+    collation, and all fit the same model. The training set holds at most `model_fit_max_customers` rows."""
+    rows = sorted(
+        target.query(f"select customer_id, cutoff_date, is_churned, {', '.join(features)} from {relation}"),
+        key=lambda row: row[0],
     )
-
-
-def read_training_set(target: WarehouseTarget, features: Sequence[str], cutoff_role: str = "training") -> TrainingSet:
-    """The buyers at the cutoff, sorted by customer_id in Python: every warehouse then hands the solver the
-    same rows in the same order, whatever its collation, and all fit the same model."""
-    rows = sorted(target.query(training_set_query(features, cutoff_role)), key=lambda row: row[0])
     return TrainingSet(
         customer_ids=[row[0] for row in rows],
         features=np.array([row[3:] for row in rows], dtype=np.float64).reshape(len(rows), len(features)),
@@ -111,6 +110,16 @@ def why_not_fittable(training_set: TrainingSet, min_training_customers: int) -> 
             "a churn model needs both outcomes, so churn probabilities are left empty"
         )
     return None
+
+
+def fitted_message(target: WarehouseTarget, training_set: TrainingSet) -> str:
+    """What the fit read: all buyers at the training cutoff, or the sample of them and out of how many."""
+    (buyer_count,) = target.query(
+        f"select count(*) from {FEATURES_AT_CUTOFFS} where cutoff_role = 'training' and has_purchased"
+    )[0]
+    fitted_count = len(training_set.customer_ids)
+    sample = "" if fitted_count == buyer_count else f" (a model_fit_max_customers sample of {buyer_count})"
+    return f"fitted on {fitted_count} buyers{sample} at the training cutoff {training_set.cutoff_date}"
 
 
 def version_rows(
@@ -158,9 +167,7 @@ def fit_churn_model(
     training_set = read_training_set(target, features)
     reason = why_not_fittable(training_set, min_training_customers)
     pipeline = None if reason else fit_pipeline(training_set)
-    message = reason or (
-        f"fitted on {len(training_set.customer_ids)} buyers at the training cutoff {training_set.cutoff_date}"
-    )
+    message = reason or fitted_message(target, training_set)
     model_version = record_version(
         target, CHURN_MODEL_VERSIONS,
         version_rows(0, trained_at, training_set, features, pipeline, message), fitted_at_column="trained_at",

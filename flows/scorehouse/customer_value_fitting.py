@@ -1,6 +1,7 @@
 """The refresh's customer value step: fit BG/NBD and Gamma-Gamma at each customer-value cutoff on the
-distinct histories SQL grouped, and write the fitted parameters and the per-history predictions to the
-warehouse, where SQL joins them back to customers (models tagged `uses_fitted_models`).
+distinct histories SQL grouped from the fit sample (at most `model_fit_max_customers` customers), and write
+the fitted parameters and the predictions for every distinct history to the warehouse, where SQL joins them
+back to customers (models tagged `uses_fitted_models`).
 
 A fit that cannot run or does not converge is recorded with its status and message and logged as a
 warning; its predictions are null and the refresh goes on.
@@ -213,7 +214,7 @@ def fit_customer_value(
     for cutoff_role in CUTOFF_ROLES:
         role = f"cutoff_role = '{cutoff_role}'"
         history_rows = target.query(
-            f"select frequency, recency_days, age_days, customer_count, cutoff_date from {HISTORIES_TABLE} "
+            f"select frequency, recency_days, age_days, fit_customer_count, cutoff_date from {HISTORIES_TABLE} "
             f"where {role} order by frequency, recency_days, age_days"
         )
         spend_rows = target.query(
@@ -222,9 +223,12 @@ def fit_customer_value(
             f"where {role} order by frequency, average_repeat_purchase_value"
         )
         cutoff_date = history_rows[0][4] if history_rows else None
+        # every distinct history, weighted by its customers in the fit sample (none for some)
         histories = columns([row[:4] for row in history_rows], 4)
+        sampled = histories[3] > 0
         bg_nbd = fit_or_failure(
-            customer_value.fit_bg_nbd, *histories, min_repeat_customers=settings.min_repeat_customers
+            customer_value.fit_bg_nbd, *(column[sampled] for column in histories),
+            min_repeat_customers=settings.min_repeat_customers,
         )
         gamma_gamma = fit_or_failure(
             customer_value.fit_gamma_gamma, *columns(spend_rows, 3), min_repeat_customers=settings.min_repeat_customers

@@ -25,6 +25,7 @@
     {%- do scorehouse.numeric_var('churn_model_min_training_customers', 2, 1000000000, whole_number=true) -%}
     {%- do scorehouse.numeric_var('value_discount_rate_yearly', 0, 1) -%}
     {%- do scorehouse.numeric_var('value_min_repeat_customers', 1, 1000000000, whole_number=true) -%}
+    {%- do scorehouse.model_fit_max_customers() -%}
     {%- do scorehouse.segment_flags_source() -%}
     {%- do scorehouse.numeric_var('churn_risk_top_deciles', 1, 10, whole_number=true) -%}
 {% endmacro %}
