@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ from scorehouse.dbt_runner import DbtFailed, run_dbt
     ],
 )
 def test_invalid_var_is_named(tmp_path: Path, overrides: dict, message: str) -> None:
-    with pytest.raises(DbtFailed, match=message.replace("(", r"\(")):
+    with pytest.raises(DbtFailed, match=re.escape(message)):
         run_dbt(
             ["run-operation", "prepare_run"],
             {"SCOREHOUSE_TARGET": "duckdb", "SCOREHOUSE_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb")},
