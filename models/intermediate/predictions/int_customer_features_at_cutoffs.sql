@@ -65,79 +65,52 @@ customers_to_recompute as (
 ),
 {% endfor %}
 
-cutoffs as (
-    {%- for cutoff in cutoffs %}
-    select
-        '{{ cutoff.role }}' as cutoff_role,
-        {{ date_literal(cutoff.cutoff_date) }} as cutoff_date,
-        {{ date_literal(cutoff.window_start_date) }} as window_start_date,
-        {% if cutoff.outcome_end_date -%}
-        {{ date_literal(cutoff.outcome_end_date) }}
-        {%- else -%}
-        cast(null as date)
-        {%- endif %} as outcome_end_date
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-),
-
 customers_at_cutoffs as (
-    select
-        customers.customer_id,
-        customers.created_at,
-        cutoffs.cutoff_role,
-        cutoffs.cutoff_date,
-        cutoffs.window_start_date
-    from customers_in_scope as customers
-    inner join cutoffs
-        on cast(customers.created_at as date) <= cutoffs.cutoff_date
+    {{ scorehouse.rows_at_cutoffs('customers_in_scope', cutoffs, 'cast(created_at as date) <= cutoff_date') }}
 ),
 
 -- as int_customer_orders_summarized at an as-of date equal to the cutoff
 orders_summarized as (
     select
         orders.customer_id,
-        cutoffs.cutoff_role,
+        orders.cutoff_role,
         cast(sum(case when orders.is_purchase then 1 else 0 end) as {{ dbt.type_bigint() }}) as purchase_count,
         sum(orders.net_amount) as lifetime_revenue,
         cast(sum(
-            case when orders.is_purchase and orders.ordered_date >= cutoffs.window_start_date then 1 else 0 end
+            case when orders.is_purchase and orders.ordered_date >= orders.window_start_date then 1 else 0 end
         ) as {{ dbt.type_bigint() }}) as frequency,
         sum(
-            case when orders.is_purchase and orders.ordered_date >= cutoffs.window_start_date then orders.net_amount else 0 end
+            case when orders.is_purchase and orders.ordered_date >= orders.window_start_date then orders.net_amount else 0 end
         ) as monetary,
         min(case when orders.is_purchase then orders.ordered_at end) as first_purchase_at,
         max(case when orders.is_purchase then orders.ordered_at end) as last_purchase_at
-    from orders_in_scope as orders
-    inner join cutoffs
-        on orders.ordered_date <= cutoffs.cutoff_date
-    group by orders.customer_id, cutoffs.cutoff_role
+    from ({{ scorehouse.rows_at_cutoffs('orders_in_scope', cutoffs, 'ordered_date <= cutoff_date') }}) as orders
+    group by orders.customer_id, orders.cutoff_role
 ),
 
 -- as int_customer_engagement_summarized's event count
 events_counted as (
     select
         events.customer_id,
-        cutoffs.cutoff_role,
+        events.cutoff_role,
         count(*) as event_count
-    from events_in_scope as events
-    inner join cutoffs
-        on cast(events.occurred_at as date) between cutoffs.window_start_date and cutoffs.cutoff_date
-    group by events.customer_id, cutoffs.cutoff_role
+    from ({{ scorehouse.rows_at_cutoffs(
+        'events_in_scope', cutoffs, 'cast(occurred_at as date) between window_start_date and cutoff_date'
+    ) }}) as events
+    group by events.customer_id, events.cutoff_role
 ),
 
 -- purchases in the outcome window (cutoff, cutoff + H]; none are looked for after the scoring cutoff
 outcomes_observed as (
     select
         orders.customer_id,
-        cutoffs.cutoff_role,
+        orders.cutoff_role,
         cast(count(*) as {{ dbt.type_bigint() }}) as purchase_count_after,
         sum(orders.net_amount) as revenue_after
-    from orders_in_scope as orders
-    inner join cutoffs
-        on orders.ordered_date > cutoffs.cutoff_date
-        and orders.ordered_date <= cutoffs.outcome_end_date
-    where orders.is_purchase
-    group by orders.customer_id, cutoffs.cutoff_role
+    from ({{ scorehouse.rows_at_cutoffs(
+        'orders_in_scope', cutoffs, 'is_purchase and ordered_date > cutoff_date and ordered_date <= outcome_end_date'
+    ) }}) as orders
+    group by orders.customer_id, orders.cutoff_role
 ),
 
 features_joined as (

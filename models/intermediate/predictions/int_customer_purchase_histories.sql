@@ -36,30 +36,23 @@ customers_to_recompute as (
 
 {% endif %}
 
-cutoffs as (
-    {%- for cutoff in cutoffs %}
-    select
-        '{{ cutoff.role }}' as cutoff_role,
-        {{ date_literal(cutoff.cutoff_date) }} as cutoff_date
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+purchases_in_scope as (
+    select * from orders
+    where is_purchase
+    {% if recomputes_changed_customers_only %}
+        and customer_id in (select customer_id from customers_to_recompute)
+    {% endif %}
 ),
 
 purchase_days as (
     select
         orders.customer_id,
-        cutoffs.cutoff_role,
-        cutoffs.cutoff_date,
+        orders.cutoff_role,
+        orders.cutoff_date,
         orders.ordered_date as purchase_date,
         sum(orders.net_amount) as purchase_day_value
-    from orders
-    inner join cutoffs
-        on orders.ordered_date <= cutoffs.cutoff_date
-    where orders.is_purchase
-    {% if recomputes_changed_customers_only %}
-        and orders.customer_id in (select customer_id from customers_to_recompute)
-    {% endif %}
-    group by orders.customer_id, cutoffs.cutoff_role, cutoffs.cutoff_date, orders.ordered_date
+    from ({{ scorehouse.rows_at_cutoffs('purchases_in_scope', cutoffs, 'ordered_date <= cutoff_date') }}) as orders
+    group by orders.customer_id, orders.cutoff_role, orders.cutoff_date, orders.ordered_date
 ),
 
 purchase_days_after_first as (
