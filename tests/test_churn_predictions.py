@@ -3,6 +3,7 @@ model fitted by the flow and scored in SQL."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 from datetime import date, datetime, timedelta
@@ -11,7 +12,6 @@ from functools import partial
 from pathlib import Path
 
 import duckdb
-import hashlib
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
