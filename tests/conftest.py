@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -28,6 +29,7 @@ if getattr(_main_module, "__spec__", None) is None and not hasattr(_main_module,
 
 from prefect.testing.utilities import prefect_test_harness  # noqa: E402  (after the settings above)
 
+from scorehouse.dbt_runner import PROFILES_DIR, PROJECT_DIR  # noqa: E402
 from scorehouse.scoring_flow import RefreshResult, refresh_scores  # noqa: E402
 
 KNOWN_ANSWER_DIR = Path(__file__).parent / "fixtures" / "known_answer"
@@ -48,6 +50,40 @@ def prefect_server() -> Iterator[None]:
     output streams."""
     with prefect_test_harness():
         yield
+
+
+@pytest.fixture(scope="session")
+def var_refusal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[dict], str]]:
+    """Runs the project's var validation (the macro every dbt run and the refresh's settings step start with)
+    for given vars and returns dbt's error message, or "" when it accepts them. dbt parses the project once,
+    in this process, and each check reuses that parse: the dozens of bad-var cases would otherwise re-parse
+    the project each, since changed vars make dbt parse again."""
+    from dbt.cli.main import dbtRunner
+    from dbt_common.events.base_types import EventMsg
+
+    work_dir = tmp_path_factory.mktemp("var_validation")
+    options = [
+        "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR), "--target", "duckdb",
+        "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"), "--quiet",
+    ]
+
+    def refusal(dbt_vars: dict) -> str:
+        errors: list[str] = []
+
+        def collect_errors(event: EventMsg) -> None:
+            if event.info.level == "error":
+                errors.append(event.info.msg)
+
+        runner = dbtRunner(manifest=parsed.result, callbacks=[collect_errors])
+        result = runner.invoke(["run-operation", "validate_vars", *options, "--vars", json.dumps(dbt_vars)])
+        assert result.success == (not errors), errors
+        return "\n".join(errors)
+
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("SCOREHOUSE_DUCKDB_PATH", str(work_dir / "warehouse.duckdb"))
+        parsed = dbtRunner().invoke(["parse", *options])
+        assert parsed.success, parsed.exception
+        yield refusal
 
 
 @pytest.fixture(scope="session")

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import re
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from scorehouse.cli import parse_var
-from scorehouse.dbt_runner import DbtFailed, run_dbt
 
 
 @pytest.mark.parametrize(
@@ -65,15 +62,12 @@ from scorehouse.dbt_runner import DbtFailed, run_dbt
         ({"churn_risk_top_deciles": 0}, "var 'churn_risk_top_deciles' must be a whole number from 1 to 10, got 0"),
     ],
 )
-def test_invalid_var_is_named(tmp_path: Path, overrides: dict, message: str) -> None:
-    with pytest.raises(DbtFailed, match=re.escape(message)):
-        run_dbt(
-            ["run-operation", "prepare_run"],
-            {"SCOREHOUSE_TARGET": "duckdb", "SCOREHOUSE_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb")},
-            overrides,
-            logging.getLogger("test"),
-            target_dir=tmp_path / "target",
-        )
+def test_invalid_var_is_named(var_refusal: Callable[[dict], str], overrides: dict, message: str) -> None:
+    assert message in var_refusal(overrides)
+
+
+def test_the_default_vars_are_accepted(var_refusal: Callable[[dict], str]) -> None:
+    assert var_refusal({}) == ""
 
 
 
