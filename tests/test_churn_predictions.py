@@ -363,7 +363,7 @@ def test_training_set_too_small_or_one_sided_gives_a_skipped_version() -> None:
         training_set([True] * 100), 100
     )
     assert "bought again" in why_not_fittable(training_set([False] * 100), 100)
-    skipped = version_rows(3, RUN_CLOCK, training_set([]), ["recency_days"], None, "why").to_pylist()
+    skipped = version_rows(RUN_CLOCK, training_set([]), ["recency_days"], None, "why").to_pylist()
     assert len(skipped) == 1
     assert skipped[0]["status"] == SKIPPED and skipped[0]["feature_name"] is None and skipped[0]["message"] == "why"
 

@@ -32,7 +32,6 @@ FITTED = "fitted"
 SKIPPED = "skipped"
 VERSION_SCHEMA = pa.schema(
     [
-        ("model_version", pa.int64()),
         ("trained_at", pa.timestamp("us")),
         ("training_cutoff_date", pa.date32()),
         ("feature_position", pa.int64()),
@@ -123,13 +122,12 @@ def fitted_message(target: WarehouseTarget, training_set: TrainingSet) -> str:
 
 
 def version_rows(
-    model_version: int, trained_at: datetime, training_set: TrainingSet, features: Sequence[str],
-    pipeline: Pipeline | None, message: str,
+    trained_at: datetime, training_set: TrainingSet, features: Sequence[str], pipeline: Pipeline | None, message: str
 ) -> pa.Table:
-    """One row per feature of a fitted version; a single row without a feature for a skipped one."""
+    """One row per feature of a fitted version; a single row without a feature for a skipped one. The version
+    number is record_version's to give."""
     row_count = len(training_set.customer_ids)
     common: dict[str, Any] = {
-        "model_version": model_version,
         "trained_at": trained_at,
         "training_cutoff_date": training_set.cutoff_date,
         "training_row_count": row_count,
@@ -170,6 +168,6 @@ def fit_churn_model(
     message = reason or fitted_message(target, training_set)
     model_version = record_version(
         target, CHURN_MODEL_VERSIONS,
-        version_rows(0, trained_at, training_set, features, pipeline, message), fitted_at_column="trained_at",
+        version_rows(trained_at, training_set, features, pipeline, message), fitted_at_column="trained_at",
     )
     return ChurnModelFit(model_version, SKIPPED if reason else FITTED, message)

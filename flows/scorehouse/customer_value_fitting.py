@@ -33,7 +33,6 @@ BG_NBD_PARAMETERS = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "gamma")
 
 VERSIONS_SCHEMA = pa.schema([
-    ("model_version", pa.int64()),
     ("fitted_at", pa.timestamp("us")),
     ("model_name", pa.string()),
     ("cutoff_role", pa.string()),
@@ -179,11 +178,11 @@ def predictions_at_cutoff(
     )
 
 
-def versions_table(model_version: int, fitted_at: datetime, outcomes: list[FitOutcome]) -> pa.Table:
+def versions_table(fitted_at: datetime, outcomes: list[FitOutcome]) -> pa.Table:
+    """One row per fit; the version number is record_version's to give."""
     return pa.Table.from_pylist(
         [
             {
-                "model_version": model_version,
                 "fitted_at": fitted_at,
                 "model_name": outcome.model_name,
                 "cutoff_role": outcome.cutoff_role,
@@ -239,7 +238,7 @@ def fit_customer_value(
         ]
         fits.append((cutoff_role, histories, bg_nbd, gamma_gamma))
     # versions count up from 1, as the churn model's do; refitting the same model keeps its version
-    model_version = record_version(target, VERSIONS_TABLE, versions_table(0, fitted_at, outcomes), "fitted_at")
+    model_version = record_version(target, VERSIONS_TABLE, versions_table(fitted_at, outcomes), "fitted_at")
     predictions = [predictions_at_cutoff(model_version, *fit, settings) for fit in fits]
     target.write_table(PREDICTIONS_TABLE, pa.concat_tables(predictions), append=False)
     return outcomes
