@@ -83,7 +83,8 @@ def write_and_read_back(target: WarehouseTarget) -> list[list[tuple]]:
 def check_write_table_round_trip(target: WarehouseTarget) -> None:
     """A new schema and table are created, a replacing write drops the old rows, an appending one keeps
     them, and the values read back as written. Shared with tests/test_targets.py (postgres, spark)."""
-    _, after_replacing, after_appending, after_appending_nothing = target.call(write_and_read_back, target)
+    first, after_replacing, after_appending, after_appending_nothing = target.call(write_and_read_back, target)
+    assert [row[:2] for row in first] == [(9, "stale")]
     assert after_replacing == [
         (1, "frequency", -0.75, False, datetime(2025, 7, 1, 12, 30)),
         (1, "recency_days", -1.25, True, datetime(2025, 7, 1, 12, 30)),
