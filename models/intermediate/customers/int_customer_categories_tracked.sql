@@ -55,12 +55,14 @@ purchased_items as (
     from order_items
     inner join orders
         on order_items.order_id = orders.order_id
+    {% if is_incremental() %}
+    {{ join_recomputed_customers('orders', 'customers_to_summarize') }}
+    {% endif %}
     where orders.is_purchase
         and orders.ordered_date <= {{ as_of }}
         -- an item without a category says nothing about which categories the customer buys
         and order_items.category is not null
     {% if is_incremental() %}
-        and orders.customer_id in (select customer_id from customers_to_summarize)
     union all
     select
         customer_id,

@@ -37,14 +37,14 @@ customers_to_summarize as (
 
 events_in_window as (
     select
-        customer_id,
-        event_type,
-        occurred_at
+        events.customer_id,
+        events.event_type,
+        events.occurred_at
     from events
-    where cast(occurred_at as date) between {{ window_start }} and {{ as_of }}
     {% if is_incremental() %}
-        and customer_id in (select customer_id from customers_to_summarize)
+    {{ join_recomputed_customers('events', 'customers_to_summarize') }}
     {% endif %}
+    where cast(events.occurred_at as date) between {{ window_start }} and {{ as_of }}
 ),
 
 event_counts as (
@@ -62,19 +62,19 @@ event_counts as (
 
 nps_ranked as (
     select
-        customer_id,
-        nps_score,
-        responded_at,
+        nps_responses.customer_id,
+        nps_responses.nps_score,
+        nps_responses.responded_at,
         -- the lower score wins a same-instant tie, so the result depends on values, not row order
         row_number() over (
-            partition by customer_id
-            order by responded_at desc, nps_score asc
+            partition by nps_responses.customer_id
+            order by nps_responses.responded_at desc, nps_responses.nps_score asc
         ) as recency_rank
     from nps_responses
-    where cast(responded_at as date) <= {{ as_of }}
     {% if is_incremental() %}
-        and customer_id in (select customer_id from customers_to_summarize)
+    {{ join_recomputed_customers('nps_responses', 'customers_to_summarize') }}
     {% endif %}
+    where cast(nps_responses.responded_at as date) <= {{ as_of }}
 ),
 
 latest_nps as (

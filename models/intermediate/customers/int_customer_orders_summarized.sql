@@ -27,18 +27,18 @@ customers_to_summarize as (
 {% endif %}
 orders_as_of as (
     select
-        order_id,
-        customer_id,
-        status,
-        is_purchase,
-        net_amount,
-        ordered_at,
-        ordered_date,
-        is_purchase and ordered_date >= {{ window_start }} as is_purchase_in_window
+        orders.order_id,
+        orders.customer_id,
+        orders.status,
+        orders.is_purchase,
+        orders.net_amount,
+        orders.ordered_at,
+        orders.ordered_date,
+        orders.is_purchase and orders.ordered_date >= {{ window_start }} as is_purchase_in_window
     from orders
     {% if is_incremental() %}
-    where customer_id in (select customer_id from customers_to_summarize)
-        and ordered_date <= {{ as_of }}
+    {{ join_recomputed_customers('orders', 'customers_to_summarize') }}
+    where orders.ordered_date <= {{ as_of }}
     union all
     -- an empty row per recomputed customer: one left with no order in range gets a row of zero counts,
     -- which downstream reads as no orders, instead of keeping its old numbers

@@ -58,9 +58,9 @@ customers_to_recompute as (
 -- the customers this build computes, with their orders and events
 {%- for relation in ['customers', 'orders', 'events'] %}
 {{ relation }}_in_scope as (
-    select * from {{ relation }}
+    select {{ relation }}.* from {{ relation }}
     {% if recomputes_changed_customers_only %}
-    where customer_id in (select customer_id from customers_to_recompute)
+    {{ join_recomputed_customers(relation, 'customers_to_recompute') }}
     {% endif %}
 ),
 {% endfor %}

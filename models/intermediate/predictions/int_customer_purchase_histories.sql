@@ -37,11 +37,11 @@ customers_to_recompute as (
 {% endif %}
 
 purchases_in_scope as (
-    select * from orders
-    where is_purchase
+    select orders.* from orders
     {% if recomputes_changed_customers_only %}
-        and customer_id in (select customer_id from customers_to_recompute)
+    {{ join_recomputed_customers('orders', 'customers_to_recompute') }}
     {% endif %}
+    where orders.is_purchase
 ),
 
 purchase_days as (
