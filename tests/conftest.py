@@ -42,6 +42,15 @@ KNOWN_ANSWER_VARS = {
 }
 # loaded the day after the fixture's latest order (2025-07-05)
 KNOWN_ANSWER_NOW = datetime(2025, 7, 6, 0, 0, 0)
+PROJECT_FOLDERS = ("models", "macros", "seeds", "data-tests", "profiles")
+
+
+def copy_project(directory: Path) -> Path:
+    """A copy of the dbt project's files in `directory`, for tests that edit or move them."""
+    for folder in PROJECT_FOLDERS:
+        shutil.copytree(PROJECT_DIR / folder, directory / folder)
+    shutil.copy(PROJECT_DIR / "dbt_project.yml", directory)
+    return directory
 
 
 @pytest.fixture(scope="session")

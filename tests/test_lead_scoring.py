@@ -23,11 +23,11 @@ from scorehouse.contract import check_data_dir
 from scorehouse.dbt_runner import DbtFailed, run_dbt
 from scorehouse.duckdb_target import DuckDBTarget
 from scorehouse.warehouse_targets import WarehousePaths
+from conftest import copy_project
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "lead_scoring"
 LEAD_VARS = {"as_of_date": "2025-06-30", "lead_behaviour_window_days": 30, "lead_qualifying_points": 20}
 LOADED_AT = datetime(2025, 7, 4, 0, 0, 0)
-PROJECT_FOLDERS = ("models", "macros", "seeds", "data-tests", "profiles")
 RULES_SEED = "lead_scoring_rules.csv"
 GROUPS_SEED = "lead_scoring_groups.csv"
 SEED_KEYS = {RULES_SEED: "rule_id", GROUPS_SEED: "rule_group"}
@@ -102,11 +102,9 @@ def fixture_seed(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(seed))
 
 
-def copy_project(directory: Path, warehouse_dir: Path) -> LeadProject:
+def copy_lead_project(directory: Path, warehouse_dir: Path) -> LeadProject:
     """The dbt project with the fixture's lead scoring seeds in place of the shipped ones."""
-    for folder in PROJECT_FOLDERS:
-        shutil.copytree(dbt_runner.PROJECT_DIR / folder, directory / folder)
-    shutil.copy(dbt_runner.PROJECT_DIR / "dbt_project.yml", directory)
+    copy_project(directory)
     for seed in (RULES_SEED, GROUPS_SEED):
         shutil.copy(FIXTURE_DIR / "seeds" / seed, directory / "seeds" / seed)
     return LeadProject(directory, DuckDBTarget(WarehousePaths(warehouse_dir)))
@@ -121,7 +119,7 @@ def query(warehouse: Path, sql: str) -> list[tuple]:
 def lead_build(tmp_path_factory: pytest.TempPathFactory) -> LeadProject:
     """The fixture's files loaded as the flow loads them, and the lead scores built with the fixture's rules."""
     root = tmp_path_factory.mktemp("leads")
-    project = copy_project(root / "project", root / "warehouse")
+    project = copy_lead_project(root / "project", root / "warehouse")
     project.warehouse.paths.directory.mkdir()
     project.warehouse.load_raw_tables(check_data_dir(FIXTURE_DIR / "data"), LOADED_AT)
     project.build(["+fct_lead_scores"])
@@ -133,7 +131,7 @@ def rule_variants(lead_build: LeadProject, tmp_path_factory: pytest.TempPathFact
     """One more project copy and a copy of the built warehouse, for the tests that rewrite the rules; they
     share both, so dbt reparses only the rewritten seed."""
     root = tmp_path_factory.mktemp("lead_rule_variants")
-    project = copy_project(root / "project", root / "warehouse")
+    project = copy_lead_project(root / "project", root / "warehouse")
     project.warehouse.paths.directory.mkdir()
     shutil.copy(lead_build.warehouse.paths.working, project.warehouse.paths.working)
     return project

@@ -21,6 +21,9 @@ PROFILES_DIR = PROJECT_DIR / "profiles"
 # the data, so they run with the project's tests (tests/test_targets.py, on every target) instead of on
 # every refresh.
 REFRESH_BUILD = ["build", "--exclude-resource-type", "unit_test"]
+# dbt's saved parse, reused by the next command in the same target folder, and the project folder it was made in
+SAVED_PARSE_FILE = "partial_parse.msgpack"
+PARSED_PROJECT_FILE = "parsed_project_dir.txt"
 
 
 class DbtFailed(RuntimeError):
@@ -59,6 +62,18 @@ def failed_results(target_dir: Path) -> list[dict[str, Any]]:
     return [result for result in results if result["status"] in ("error", "fail", "runtime error")]
 
 
+def forget_parse_of_moved_project(target_dir: Path) -> None:
+    """Deletes dbt's saved parse in `target_dir` when it was made in another project folder. The parse keeps
+    absolute file paths, and dbt does not notice the project moving: after a move, a warehouse folder kept
+    with it would load the seeds from the old folder, or fail when that is gone."""
+    parsed_project = target_dir / PARSED_PROJECT_FILE
+    if parsed_project.exists() and parsed_project.read_text() == str(PROJECT_DIR):
+        return
+    (target_dir / SAVED_PARSE_FILE).unlink(missing_ok=True)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    parsed_project.write_text(str(PROJECT_DIR))
+
+
 def run_dbt(
     arguments: list[str],
     warehouse_environment: Mapping[str, str],
@@ -82,6 +97,7 @@ def run_dbt(
     environment = {**os.environ, **warehouse_environment, "DBT_LOG_PATH": str(target_dir / "logs")}
     results_file = target_dir / "run_results.json"
     results_file.unlink(missing_ok=True)  # a failure before dbt writes results must not report an older run's
+    forget_parse_of_moved_project(target_dir)
     error_messages = []
     logger.info("running dbt %s", " ".join(arguments))
     with subprocess.Popen(
