@@ -38,7 +38,9 @@ orders_as_of as (
     from orders
     {% if is_incremental() %}
     {{ join_recomputed_customers('orders', 'customers_to_summarize') }}
+    {% endif %}
     where orders.ordered_date <= {{ as_of }}
+    {% if is_incremental() %}
     union all
     -- an empty row per recomputed customer: one left with no order in range gets a row of zero counts,
     -- which downstream reads as no orders, instead of keeping its old numbers
@@ -52,8 +54,6 @@ orders_as_of as (
         cast(null as date) as ordered_date,
         false as is_purchase_in_window
     from customers_to_summarize
-    {% else %}
-    where ordered_date <= {{ as_of }}
     {% endif %}
 ),
 
