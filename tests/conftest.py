@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -29,7 +30,9 @@ if getattr(_main_module, "__spec__", None) is None and not hasattr(_main_module,
 
 from prefect.testing.utilities import prefect_test_harness  # noqa: E402  (after the settings above)
 
+from scorehouse import dbt_runner  # noqa: E402
 from scorehouse.dbt_runner import PROFILES_DIR, PROJECT_DIR  # noqa: E402
+from scorehouse.duckdb_target import DuckDBTarget  # noqa: E402
 from scorehouse.scoring_flow import RefreshResult, refresh_scores  # noqa: E402
 
 KNOWN_ANSWER_DIR = Path(__file__).parent / "fixtures" / "known_answer"
@@ -51,6 +54,16 @@ def copy_project(directory: Path) -> Path:
         shutil.copytree(PROJECT_DIR / folder, directory / folder)
     shutil.copy(PROJECT_DIR / "dbt_project.yml", directory)
     return directory
+
+
+def run_dbt_in_copy(directory: Path, arguments: list[str], warehouse: DuckDBTarget, dbt_vars: dict | None) -> None:
+    """`dbt <arguments>` in the project copy at `directory` against `warehouse`, as the flow runs dbt."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dbt_runner, "PROJECT_DIR", directory)
+        patch.setattr(dbt_runner, "PROFILES_DIR", directory / "profiles")
+        dbt_runner.run_dbt(
+            arguments, warehouse.dbt_environment(), dbt_vars, logging.getLogger(__name__), warehouse.paths.dbt_target
+        )
 
 
 @pytest.fixture(scope="session")

@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import csv
-import logging
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from scorehouse import dbt_runner
 from scorehouse.duckdb_target import DuckDBTarget
 from scorehouse.warehouse_targets import WarehousePaths
-from conftest import copy_project
+from conftest import copy_project, run_dbt_in_copy
 
 SEED = "age_bands"
 
 
 def load_seed(project_dir: Path, warehouse: DuckDBTarget) -> None:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(dbt_runner, "PROJECT_DIR", project_dir)
-        patch.setattr(dbt_runner, "PROFILES_DIR", project_dir / "profiles")
-        dbt_runner.run_dbt(
-            ["seed", "--select", SEED], warehouse.dbt_environment(), None, logging.getLogger(__name__),
-            warehouse.paths.dbt_target,
-        )
+    run_dbt_in_copy(project_dir, ["seed", "--select", SEED], warehouse, None)
 
 
 def test_a_moved_project_reloads_its_seeds_from_where_it_is_now(tmp_path: Path) -> None:

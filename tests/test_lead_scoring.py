@@ -8,7 +8,6 @@ The flow itself, with the shipped seeds and publishing, is exercised by test_sco
 from __future__ import annotations
 
 import csv
-import logging
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,12 +17,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scorehouse import dbt_runner
 from scorehouse.contract import check_data_dir
-from scorehouse.dbt_runner import DbtFailed, run_dbt
+from scorehouse.dbt_runner import DbtFailed
 from scorehouse.duckdb_target import DuckDBTarget
 from scorehouse.warehouse_targets import WarehousePaths
-from conftest import copy_project
+from conftest import copy_project, run_dbt_in_copy
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "lead_scoring"
 LEAD_VARS = {"as_of_date": "2025-06-30", "lead_behaviour_window_days": 30, "lead_qualifying_points": 20}
@@ -87,14 +85,10 @@ class LeadProject:
     def build(self, selection: list[str]) -> None:
         """`dbt build` of the selection in this copy, as the flow runs dbt, with the tests whose models are all
         selected."""
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(dbt_runner, "PROJECT_DIR", self.directory)
-            patch.setattr(dbt_runner, "PROFILES_DIR", self.directory / "profiles")
-            run_dbt(
-                ["build", "--select", *selection, "--indirect-selection", "cautious"],
-                self.warehouse.dbt_environment(), LEAD_VARS, logging.getLogger(__name__),
-                self.warehouse.paths.dbt_target,
-            )
+        run_dbt_in_copy(
+            self.directory, ["build", "--select", *selection, "--indirect-selection", "cautious"], self.warehouse,
+            LEAD_VARS,
+        )
 
 
 def fixture_seed(name: str) -> list[dict[str, str]]:
