@@ -46,11 +46,18 @@ parameters as (
         and count(*) = (select count(*) from latest_coefficients)
 ),
 
--- summed term by term in a fixed order, so every run and warehouse gives the same bits
+-- summed term by term in a fixed order, so every run and warehouse gives the same bits; every features row
+-- stays, with a null predictor for a non-buyer (and for everyone when no parameters are usable), so the
+-- predictions need no join back to the features
 linear_predictors as (
     select
         customer_features.customer_id,
         customer_features.cutoff_role,
+        customer_features.cutoff_date,
+        customer_features.has_purchased,
+        customer_features.is_churned,
+        customer_features.has_purchased_after,
+        customer_features.revenue_after,
         parameters.churn_model_version,
         parameters.intercept
         {%- for feature in features %}
@@ -60,51 +67,51 @@ linear_predictors as (
         {%- endfor %}
             as linear_predictor
     from customer_features
-    cross join parameters
-    where customer_features.has_purchased
+    left join parameters
+        on customer_features.has_purchased
 ),
 
 probabilities as (
     select
         customer_id,
         cutoff_role,
+        cutoff_date,
+        has_purchased,
+        is_churned,
+        has_purchased_after,
+        revenue_after,
         churn_model_version,
         -- the logistic through exp of a value in [-700, 0]: never overflows, and never underflows to an
-        -- error (PostgreSQL raises one when exp's result rounds to zero)
+        -- error (PostgreSQL raises one when exp's result rounds to zero); greatest() skips nulls, so a
+        -- null predictor is caught first
         case
+            when linear_predictor is null then null
             when linear_predictor >= 0 then 1 / (1 + exp(greatest(-linear_predictor, -700)))
             else exp(greatest(linear_predictor, -700)) / (1 + exp(greatest(linear_predictor, -700)))
         end as churn_probability
     from linear_predictors
 ),
 
--- decile 1 holds the buyers most likely to churn; equal probabilities split by customer_id
-deciles as (
+-- decile 1 holds the buyers most likely to churn; equal probabilities split by customer_id. Rows without a
+-- probability are ranked apart and get no decile.
+predictions as (
     select
-        *,
-        ntile(10) over (
-            partition by cutoff_role
-            order by churn_probability desc, customer_id
-        ) as churn_decile
+        customer_id,
+        cutoff_role,
+        cutoff_date,
+        has_purchased,
+        churn_model_version,
+        churn_probability,
+        case when churn_probability is not null then
+            ntile(10) over (
+                partition by cutoff_role, churn_probability is null
+                order by churn_probability desc, customer_id
+            )
+        end as churn_decile,
+        is_churned,
+        has_purchased_after,
+        revenue_after
     from probabilities
-),
-
-predictions_joined as (
-    select
-        customer_features.customer_id,
-        customer_features.cutoff_role,
-        customer_features.cutoff_date,
-        customer_features.has_purchased,
-        deciles.churn_model_version,
-        deciles.churn_probability,
-        deciles.churn_decile,
-        customer_features.is_churned,
-        customer_features.has_purchased_after,
-        customer_features.revenue_after
-    from customer_features
-    left join deciles
-        on customer_features.customer_id = deciles.customer_id
-        and customer_features.cutoff_role = deciles.cutoff_role
 )
 
-select * from predictions_joined
+select * from predictions
