@@ -27,7 +27,8 @@ staged as (
         ----------  lineage
         source_file,
         source_row_number,
-        loaded_at
+        loaded_at,
+        checked_at
 
     from orders_checked
     where quarantine_reason is null

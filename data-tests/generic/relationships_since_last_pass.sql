@@ -1,0 +1,30 @@
+{% test relationships_since_last_pass(model, column_name, to, field) %}
+{#-
+    dbt's `relationships` for a staging model whose rows carry checked_at, towards a parent whose keys are
+    never removed (staging only adds rows, see raw_rows_to_check): once it has passed, it looks only at the
+    rows checked since its last pass, since every earlier row found its parent then. Until its first pass,
+    and after a failure (no new pass is recorded), it covers every row checked since the last pass.
+-#}
+{%- set last_pass = scorehouse.last_pass_of_this_test() %}
+with
+
+child_rows as (
+    select {{ column_name }} as child_value
+    from {{ model }}
+    where {{ column_name }} is not null
+    {%- if last_pass is not none %}
+        and checked_at > {{ last_pass }}
+    {%- endif %}
+),
+
+parent_rows as (
+    select {{ field }} as parent_value
+    from {{ to }}
+)
+
+select child_rows.child_value as missing_value
+from child_rows
+left join parent_rows
+    on child_rows.child_value = parent_rows.parent_value
+where parent_rows.parent_value is null
+{% endtest %}
