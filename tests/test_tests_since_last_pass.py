@@ -108,3 +108,24 @@ def test_rows_checked_before_the_last_pass_are_not_read_again(warehouse: DuckDBT
     repeat_first_staged_order(warehouse, last_pass - timedelta(hours=1))
 
     assert failing_staging_tests(warehouse) == []
+
+
+def compiled_unique_order_test(warehouse: DuckDBTarget) -> str:
+    return (
+        warehouse.paths.dbt_target / "compiled" / "scorehouse" / "models" / "staging" / "shop" / "_shop__models.yml"
+        / "scorehouse_unique_since_last_pass_stg_shop__orders_order_id.sql"
+    ).read_text()
+
+
+def test_after_a_full_rebuild_the_tests_read_every_row_the_plain_way(warehouse: DuckDBTarget) -> None:
+    assert failing_staging_tests(warehouse) == []
+    assert "checked_at >" in compiled_unique_order_test(warehouse)
+
+    # as a full rebuild leaves them: every row checked after the last pass
+    last_pass = last_passes(warehouse)["unique_since_last_pass_stg_shop__orders_order_id"]
+    with duckdb.connect(str(warehouse.paths.working)) as connection:
+        connection.execute(
+            "update staging.stg_shop__orders_checked set checked_at = cast(? as timestamp)", [last_pass + timedelta(hours=1)]
+        )
+    assert failing_staging_tests(warehouse) == []
+    assert "checked_at >" not in compiled_unique_order_test(warehouse)

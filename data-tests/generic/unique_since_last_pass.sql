@@ -3,10 +3,11 @@
     dbt's `unique` for a staging model whose rows carry checked_at (when staging last checked them): once it
     has passed, it looks only at the values of rows checked since its last pass, counted over all rows. A row
     only changes when staging checks it again, so a value can only repeat with a newly checked row in it;
-    at 100M orders this takes seconds instead of grouping every order. Until its first pass, and after a
-    failure (no new pass is recorded), it covers every row checked since the last pass.
+    at 100M orders this takes seconds instead of grouping every order. Before its first pass and after a
+    full rebuild it reads every row; after a failure, which records no pass, it reads again every row
+    checked since the last pass.
 -#}
-{%- set last_pass = scorehouse.last_pass_of_this_test() %}
+{%- set last_pass = scorehouse.last_pass_of_this_test(model) %}
 {%- if last_pass is none %}
 select {{ column_name }} as repeated_value, count(*) as occurrences
 from {{ model }}

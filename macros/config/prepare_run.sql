@@ -4,9 +4,10 @@
         the SQL functions the warehouse lacks are created before staging or a quality gate needs them, with
         the record of passed data tests. -#}
     {%- do scorehouse.validate_vars() -%}
-    {%- set definitions = scorehouse.create_warehouse_functions() ~ scorehouse.create_passed_data_tests() -%}
-    {%- if execute and definitions | trim -%}
-        {%- do run_query(definitions) -%}
-    {%- endif -%}
+    {%- for definitions in [scorehouse.create_warehouse_functions(), scorehouse.create_passed_data_tests()] -%}
+        {%- if execute and definitions | trim -%}
+            {%- do run_query(definitions) -%}
+        {%- endif -%}
+    {%- endfor -%}
     select 1
 {% endmacro %}

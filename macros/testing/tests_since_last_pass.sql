@@ -18,18 +18,23 @@
     {%- endif -%}
 {% endmacro %}
 
-{% macro last_pass_of_this_test() %}
-    {#- When the data test being compiled last passed, as a timestamp literal, or none when it never did (or
-        on Spark). Rows checked at or before then were tested then. -#}
-    {%- set relation = scorehouse.passed_data_tests_relation() -%}
-    {%- if not execute or relation is none -%}
+{% macro last_pass_of_this_test(tested_relation) %}
+    {#- When the data test being compiled last passed, as a timestamp literal: rows of `tested_relation`
+        checked at or before then were tested then. None when it never passed (or on Spark), and when every
+        row was checked since (a full rebuild), which the test's plain form over all rows reads faster. -#}
+    {%- set record = scorehouse.passed_data_tests_relation() -%}
+    {%- if not execute or record is none -%}
         {{- return(none) -}}
     {%- endif -%}
-    {%- set last_pass = run_query(
-        "select max(passed_at) from " ~ relation ~ " where test_id = '" ~ model.unique_id ~ "'"
-    ).columns[0].values()[0] -%}
-    {{- return(none if last_pass is none
-        else "cast('" ~ last_pass.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as " ~ api.Column.translate_type('timestamp') ~ ")") -}}
+    {%- set row = run_query(
+        "select max(passed_at) as last_pass, (select min(checked_at) from " ~ tested_relation ~ ") as first_checked"
+        ~ " from " ~ record ~ " where test_id = '" ~ model.unique_id ~ "'"
+    ).rows[0] -%}
+    {%- if row['last_pass'] is none or row['first_checked'] is none or row['first_checked'] > row['last_pass'] -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {{- return("cast('" ~ row['last_pass'].strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as "
+        ~ api.Column.translate_type('timestamp') ~ ")") -}}
 {% endmacro %}
 
 {% macro record_passed_data_tests(results) %}
