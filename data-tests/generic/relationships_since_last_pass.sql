@@ -6,7 +6,7 @@
     full rebuild it reads every row; after a failure, which records no pass, it reads again every row
     checked since the last pass.
 -#}
-{%- set last_pass = scorehouse.last_pass_of_this_test(model) %}
+{%- set last_pass = scorehouse.last_pass_of_this_test(model, 'checked_at') %}
 with
 
 child_rows as (

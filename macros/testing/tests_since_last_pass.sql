@@ -18,19 +18,20 @@
     {%- endif -%}
 {% endmacro %}
 
-{% macro last_pass_of_this_test(tested_relation) %}
+{% macro last_pass_of_this_test(tested_relation, stamp_column) %}
     {#- When the data test being compiled last passed, as a timestamp literal: rows of `tested_relation`
-        checked at or before then were tested then. None when it never passed (or on Spark), and when every
-        row was checked since (a full rebuild), which the test's plain form over all rows reads faster. -#}
+        whose `stamp_column` (when the row was last written) is at or before then were tested then. None when
+        it never passed (or on Spark), and when every row was written since (a full rebuild), which the
+        test's plain form over all rows reads faster. -#}
     {%- set record = scorehouse.passed_data_tests_relation() -%}
     {%- if not execute or record is none -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- set row = run_query(
-        "select max(passed_at) as last_pass, (select min(checked_at) from " ~ tested_relation ~ ") as first_checked"
+        "select max(passed_at) as last_pass, (select min(" ~ stamp_column ~ ") from " ~ tested_relation ~ ") as first_written"
         ~ " from " ~ record ~ " where test_id = '" ~ model.unique_id ~ "'"
     ).rows[0] -%}
-    {%- if row['last_pass'] is none or row['first_checked'] is none or row['first_checked'] > row['last_pass'] -%}
+    {%- if row['last_pass'] is none or row['first_written'] is none or row['first_written'] > row['last_pass'] -%}
         {{- return(none) -}}
     {%- endif -%}
     {{- return("cast('" ~ row['last_pass'].strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as "
@@ -38,7 +39,7 @@
 {% endmacro %}
 
 {% macro record_passed_data_tests(results) %}
-    {#- on-run-end: records the passes of the tests that look only at rows checked since their last pass
+    {#- on-run-end: records the passes of the tests that look only at rows written since their last pass
         (unique_since_last_pass, relationships_since_last_pass), so their next run knows where to start. -#}
     {%- set relation = scorehouse.passed_data_tests_relation() -%}
     {%- set passed_ids = [] -%}
