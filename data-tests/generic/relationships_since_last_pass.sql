@@ -2,9 +2,9 @@
 {#-
     dbt's `relationships` for a staging model whose rows carry checked_at, towards a parent whose keys are
     never removed (staging only adds rows, see raw_rows_to_check): once it has passed, it looks only at the
-    rows checked since its last pass, since every earlier row found its parent then. Before its first pass and after a
-    full rebuild it reads every row; after a failure, which records no pass, it reads again every row
-    checked since the last pass.
+    rows checked since its last pass, since every earlier row found its parent then. Before its first pass
+    and after a full rebuild it reads every row; after a failure, which records no pass, it reads again
+    every row checked since the last pass.
 -#}
 {%- set last_pass = scorehouse.last_pass_of_this_test(model, 'checked_at') %}
 with

@@ -1,7 +1,8 @@
 {% macro passed_data_tests_relation() %}
-    {#- Where a build records the data tests of this folder's kind that passed: one row per test and
-        invocation, at the invocation's start. Spark rebuilds the checked tables in full on every run, so
-        there every row is new anyway and nothing is recorded. -#}
+    {#- Where a build records the passes of the tests that start from their last pass
+        (unique_since_last_pass, relationships_since_last_pass): one row per test and invocation, at the
+        invocation's start. Spark rebuilds its incremental models in full on every run, so there every row
+        is new anyway and nothing is recorded. -#}
     {{- return(none if target.type == 'spark' else api.Relation.create(
         database=target.database, schema=target.schema, identifier='passed_data_tests'
     )) -}}
