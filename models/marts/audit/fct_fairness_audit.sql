@@ -163,9 +163,7 @@ score_means as (
         count(*) as customer_count,
         -- customers with the score (prospects have none, nobody has a prediction after a failed fit)
         cast(count({{ score_column }}) as {{ dbt.type_bigint() }}) as outcome_customer_count,
-        -- averaged at 1e-9 precision, as in segment_summary: a float sum depends on the order rows arrive in
-        -- (a rerun on the same data gave other last bits), an exact one does not
-        cast(avg(cast({{ score_column }} as decimal(38, 9))) as {{ type_double() }}) as outcome_value
+        cast({{ exact_average(score_column) }} as {{ type_double() }}) as outcome_value
     from customer_groups
     group by attribute_name, group_value
     {% if not loop.last %}union all{% endif %}

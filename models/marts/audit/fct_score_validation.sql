@@ -94,11 +94,11 @@ decile_outcomes as (
         cast(count(*) as {{ dbt.type_bigint() }}) as customer_count,
         min(score_value) as min_score_value,
         max(score_value) as max_score_value,
-        avg(cast(score_value as {{ type_double() }})) as mean_score_value,
+        cast({{ exact_average('score_value') }} as {{ type_double() }}) as mean_score_value,
         cast(sum(outcome) as {{ dbt.type_bigint() }}) as outcome_customer_count,
         cast(sum(outcome) as {{ type_double() }}) / count(*) as outcome_rate,
         -- null for a score without a probability scale
-        avg(cast(predicted_outcome as {{ type_double() }})) as mean_predicted_outcome
+        cast({{ exact_average('predicted_outcome') }} as {{ type_double() }}) as mean_predicted_outcome
     from ranked
     group by score_name, decile
 ),

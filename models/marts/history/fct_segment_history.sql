@@ -49,9 +49,7 @@ segment_totals as (
         sum(monetary) as window_revenue,
         sum(lifetime_revenue) as lifetime_revenue,
         cast(sum(purchase_count) as {{ dbt.type_bigint() }}) as purchase_count,
-        -- averaged at 1e-9 precision: a float sum depends on the order rows arrive in, an exact one does not,
-        -- so a rerun on the same data gives the same bytes
-        avg(cast(composite_score as decimal(38, 9))) as average_composite_score
+        {{ exact_average('composite_score') }} as average_composite_score
     from history_as_of
     group by as_of_date, segment_name
 ),

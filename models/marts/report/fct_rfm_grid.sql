@@ -18,8 +18,7 @@ grid_cells as (
         {{ date_literal(as_of_date()) }} as as_of_date,
         count(*) as customer_count,
         sum(monetary) as window_revenue,
-        -- exact decimals, as in segment_summary, so a rerun on the same data gives the same bytes
-        avg(cast(monetary_score as decimal(38, 9))) as average_monetary_score
+        {{ exact_average('monetary_score') }} as average_monetary_score
     from scored_customers
     group by recency_score, frequency_score
 )

@@ -38,9 +38,7 @@ segment_totals as (
         avg(recency_score) as average_recency_score,
         avg(frequency_score) as average_frequency_score,
         avg(monetary_score) as average_monetary_score,
-        -- averaged at 1e-9 precision: a float sum depends on the order rows arrive in, an exact one does not,
-        -- so a rerun on the same data gives the same bytes
-        avg(cast(composite_score as decimal(38, 9))) as average_composite_score,
+        {{ exact_average('composite_score') }} as average_composite_score,
         sum(case when is_vip then 1 else 0 end) as vip_customer_count
     from segment_members
     group by segment_name
