@@ -1,6 +1,6 @@
-"""The staging tests that read only the rows checked since they last passed (unique_since_last_pass,
-relationships_since_last_pass): they still catch a defect in a newly checked row, and a defect stays caught
-until it is fixed, since only a pass moves their starting point."""
+"""The data tests that read only the rows written since they last passed (unique_since_last_pass,
+relationships_since_last_pass, on staging and intermediate models): they still catch a defect in a newly
+written row, and a defect stays caught until it is fixed, since only a pass moves their starting point."""
 
 from __future__ import annotations
 
@@ -20,18 +20,22 @@ from scorehouse.warehouse_targets import WarehousePaths
 from conftest import KNOWN_ANSWER_VARS
 
 
-
 @pytest.fixture
 def warehouse(known_answer_run: RefreshResult, tmp_path: Path) -> DuckDBTarget:
-    """A copy of the known-answer warehouse, whose staging tests all passed in the refresh that built it."""
+    """A copy of the known-answer warehouse, whose data tests all passed in the refresh that built it."""
     shutil.copytree(known_answer_run.paths.directory, tmp_path / "warehouse")
     return DuckDBTarget(WarehousePaths(tmp_path / "warehouse"))
+
+
+def yml_name(unique_id: str) -> str:
+    """The test's name as written in the models' yml, from its node id (test.scorehouse.<name>.<hash>)."""
+    return unique_id.split(".")[2].removeprefix("scorehouse_")
 
 
 def last_passes(warehouse: DuckDBTarget) -> dict[str, datetime]:
     with duckdb.connect(str(warehouse.paths.working), read_only=True) as connection:
         rows = connection.execute("select test_id, max(passed_at) from main.passed_data_tests group by test_id").fetchall()
-    return {test_id.split(".")[2].removeprefix("scorehouse_"): passed_at for test_id, passed_at in rows}
+    return {yml_name(test_id): passed_at for test_id, passed_at in rows}
 
 
 def repeat_first_staged_order(warehouse: DuckDBTarget, checked_at: datetime) -> None:
@@ -48,7 +52,7 @@ def repeat_first_staged_order(warehouse: DuckDBTarget, checked_at: datetime) -> 
         )
 
 
-def failing_staging_tests(warehouse: DuckDBTarget) -> list[str]:
+def failing_since_last_pass_tests(warehouse: DuckDBTarget) -> list[str]:
     """Runs the tests that start from their last pass; returns the names of the failing ones."""
     try:
         run_dbt(
@@ -56,11 +60,11 @@ def failing_staging_tests(warehouse: DuckDBTarget) -> list[str]:
             warehouse.dbt_environment(), KNOWN_ANSWER_VARS, logging.getLogger(__name__), warehouse.paths.dbt_target,
         )
     except DbtFailed as failure:
-        return sorted(node.split(".")[2].removeprefix("scorehouse_") for node in failure.failed_nodes)
+        return sorted(yml_name(node) for node in failure.failed_nodes)
     return []
 
 
-def test_a_refresh_records_the_passes_of_the_staging_tests_that_start_from_their_last_pass(
+def test_a_refresh_records_the_passes_of_every_test_that_starts_from_its_last_pass(
     warehouse: DuckDBTarget,
 ) -> None:
     manifest = json.loads((warehouse.paths.dbt_target / "manifest.json").read_text())
@@ -77,13 +81,13 @@ def test_a_repeated_order_checked_after_the_last_pass_fails_until_it_is_gone(war
     repeat_first_staged_order(warehouse, last_pass + timedelta(hours=1))
 
     failing = ["unique_since_last_pass_stg_shop__orders_order_id"]
-    assert failing_staging_tests(warehouse) == failing
+    assert failing_since_last_pass_tests(warehouse) == failing
     # the failure recorded no pass, so the next run looks at the repeated order again
-    assert failing_staging_tests(warehouse) == failing
+    assert failing_since_last_pass_tests(warehouse) == failing
 
     with duckdb.connect(str(warehouse.paths.working)) as connection:
         connection.execute("delete from staging.stg_shop__orders_checked where source_row_number > 1000000")
-    assert failing_staging_tests(warehouse) == []
+    assert failing_since_last_pass_tests(warehouse) == []
     assert last_passes(warehouse)["unique_since_last_pass_stg_shop__orders_order_id"] > last_pass
 
 
@@ -98,7 +102,7 @@ def test_an_item_of_an_unknown_order_checked_after_the_last_pass_fails(warehouse
             [last_pass, last_pass + timedelta(hours=1)],
         )
 
-    assert failing_staging_tests(warehouse) == [
+    assert failing_since_last_pass_tests(warehouse) == [
         "relationships_since_last_pass_stg_shop__order_items_order_id__order_id__ref_stg_shop__orders_"
     ]
 
@@ -109,7 +113,7 @@ def test_rows_checked_before_the_last_pass_are_not_read_again(warehouse: DuckDBT
     last_pass = last_passes(warehouse)["unique_since_last_pass_stg_shop__orders_order_id"]
     repeat_first_staged_order(warehouse, last_pass - timedelta(hours=1))
 
-    assert failing_staging_tests(warehouse) == []
+    assert failing_since_last_pass_tests(warehouse) == []
 
 
 def compiled_unique_order_test(warehouse: DuckDBTarget) -> str:
@@ -120,7 +124,7 @@ def compiled_unique_order_test(warehouse: DuckDBTarget) -> str:
 
 
 def test_after_a_full_rebuild_the_tests_read_every_row_the_plain_way(warehouse: DuckDBTarget) -> None:
-    assert failing_staging_tests(warehouse) == []
+    assert failing_since_last_pass_tests(warehouse) == []
     assert "checked_at >" in compiled_unique_order_test(warehouse)
 
     # as a full rebuild leaves them: every row checked after the last pass
@@ -129,5 +133,5 @@ def test_after_a_full_rebuild_the_tests_read_every_row_the_plain_way(warehouse: 
         connection.execute(
             "update staging.stg_shop__orders_checked set checked_at = cast(? as timestamp)", [last_pass + timedelta(hours=1)]
         )
-    assert failing_staging_tests(warehouse) == []
+    assert failing_since_last_pass_tests(warehouse) == []
     assert "checked_at >" not in compiled_unique_order_test(warehouse)
