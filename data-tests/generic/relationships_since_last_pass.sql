@@ -7,35 +7,19 @@
     every row checked since the last pass.
 -#}
 {%- set last_pass = scorehouse.last_pass_of_this_test(model, 'checked_at') %}
-with
-
-child_rows as (
-    select {{ column_name }} as child_value
-    from {{ model }}
-    where {{ column_name }} is not null
-    {%- if last_pass is not none %}
-        and checked_at > {{ last_pass }}
-    {%- endif %}
-),
-
-parent_rows as (
-    select {{ field }} as parent_value
-    from {{ to }}
-)
-
-{#- The two forms DuckDB plans best, measured with 100M orders against 300M items: every item, 12 s as a
-    left join against 51 s with not exists; a delivery's 1.7M items, 2.5 s with not exists against 7 s. -#}
-select child_rows.child_value as missing_value
-from child_rows
+{#- The two forms DuckDB plans best, measured with 100M orders against 300M items: every item, 12 s as dbt's
+    own left join against 51 s with not exists; a delivery's 1.7M items, 2.5 s with not exists against 7 s. -#}
 {%- if last_pass is none %}
-left join parent_rows
-    on child_rows.child_value = parent_rows.parent_value
-where parent_rows.parent_value is null
+{{ adapter.dispatch('test_relationships', 'dbt')(model, column_name, to, field) }}
 {%- else %}
-where not exists (
-    select 1
-    from parent_rows
-    where parent_rows.parent_value = child_rows.child_value
-)
+select child_rows.{{ column_name }} as missing_value
+from {{ model }} as child_rows
+where child_rows.{{ column_name }} is not null
+    and child_rows.checked_at > {{ last_pass }}
+    and not exists (
+        select 1
+        from {{ to }} as parent_rows
+        where parent_rows.{{ field }} = child_rows.{{ column_name }}
+    )
 {%- endif %}
 {% endtest %}
