@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lock clean
+.PHONY: setup demo test test-under-load lock clean
 
 setup: $(STAMP)
 
@@ -26,6 +26,10 @@ test: setup
 	scripts/ensure-chromium
 	$(BIN)/pytest -n 2 --dist loadfile --ignore tests/test_targets.py
 	$(BIN)/pytest tests/test_targets.py
+
+# `make test` with a busy loop on every core beside it: no test may fail because the machine is busy.
+test-under-load: setup
+	scripts/with-cpu-hog $(MAKE) test
 
 # Regenerate the pinned set after changing dependency ranges in pyproject.toml.
 lock:

@@ -27,7 +27,8 @@ SNAPSHOT_DATE = "2025-05-31"
 AS_OF_DATE = "2025-07-20"
 NOW = datetime(2025, 7, 31, 0, 0, 0)
 # groups of one customer are "too few"; groups of two are enough
-CAMPAIGN_VARS = {"campaign_min_group_customers": 2}
+# the newest order before the later as-of date is 61 days older than it
+CAMPAIGN_VARS = {"campaign_min_group_customers": 2, "freshness_sla_hours": 24 * 62}
 Z_95 = 1.959963984540054
 RESULT_COLUMNS = (
     "treated_customer_count", "control_customer_count", "treated_responder_count", "control_responder_count",

@@ -17,6 +17,11 @@ from scorehouse.cli import parse_var
         ({"rfm_bucket_count": 1}, "var 'rfm_bucket_count' must be a whole number from 2 to 100, got 1"),
         ({"rfm_bucket_count": 4.5}, "var 'rfm_bucket_count' must be a whole number from 2 to 100, got 4.5"),
         ({"rfm_tie_policy": "random"}, "var 'rfm_tie_policy' must be one of ties_share_score, strict_ntile"),
+        (
+            {"rfm_cut_point_dimensions": ["frequency", "loyalty"]},
+            "var 'rfm_cut_point_dimensions' must be a list of distinct dimensions from recency, frequency, monetary "
+            "(or empty), got [\"frequency\", \"loyalty\"]",
+        ),
         ({"as_of_date": "2025-13-01"}, "var 'as_of_date' must be 'today' or a date written YYYY-MM-DD"),
         ({"lookback_days": 0}, "var 'lookback_days' must be a whole number from 1 to 36500, got 0"),
         ({"vip_top_percent": 150}, "var 'vip_top_percent' must be a number from 0 to 100, got 150"),
@@ -60,6 +65,12 @@ from scorehouse.cli import parse_var
             "var 'segment_flags_source' must be one of rfm_rules, predictions_when_validated, got \"predictions\"",
         ),
         ({"churn_risk_top_deciles": 0}, "var 'churn_risk_top_deciles' must be a whole number from 1 to 10, got 0"),
+        (
+            {"freshness_sla_hours": 100000000},
+            "var 'freshness_sla_hours' must be a number from 1 to 1000000, got 100000000",
+        ),
+        ({"max_order_amount": -1}, "var 'max_order_amount' must be a number from 0 to 1000000000000, got -1"),
+        ({"raw_row_defect_tolerance": 1.5}, "var 'raw_row_defect_tolerance' must be a number from 0 to 1, got 1.5"),
     ],
 )
 def test_invalid_var_is_named(var_refusal: Callable[[dict], str], overrides: dict, message: str) -> None:
@@ -68,7 +79,6 @@ def test_invalid_var_is_named(var_refusal: Callable[[dict], str], overrides: dic
 
 def test_the_default_vars_are_accepted(var_refusal: Callable[[dict], str]) -> None:
     assert var_refusal({}) == ""
-
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from scorehouse.contract import ContractError, check_data_dir
-from scorehouse.loading import RawLoad, load_raw_tables
+from scorehouse.loading import RawLoad, accept_loaded_files, load_raw_tables
 
 LOADED_AT = datetime(2026, 1, 1, 12, 0, 0)
 CUSTOMERS_CSV = "customer_id,created_at,country\nA,2025-01-01 10:00:00,US\nB,2025-02-01 10:00:00,GB\n"
@@ -80,6 +80,7 @@ def test_loading_keeps_values_lineage_and_absent_inputs(tmp_path: Path) -> None:
         }, is_append_only=False
     )
     # a second load of the same files keeps the rows, never duplicates them
+    accept_loaded_files(warehouse, LOADED_AT)
     assert load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT) == RawLoad(
         first_load.row_counts, is_append_only=True
     )
@@ -113,6 +114,7 @@ def test_new_files_are_appended_and_any_other_change_reloads_everything(tmp_path
     (data_dir / "orders" / "part-1.csv").write_text(ORDERS_CSV)
     warehouse = tmp_path / "warehouse.duckdb"
     load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT)
+    accept_loaded_files(warehouse, LOADED_AT)
 
     # a new file: its rows are appended with the new load time, the others keep theirs
     later, latest = LOADED_AT + timedelta(days=1), LOADED_AT + timedelta(days=2)
@@ -122,6 +124,7 @@ def test_new_files_are_appended_and_any_other_change_reloads_everything(tmp_path
     appended = load_raw_tables(warehouse, check_data_dir(data_dir), later)
     assert appended.is_append_only and appended.appended_entities == {"orders"}
     assert raw_order_loads(warehouse) == [("O1", LOADED_AT), ("O2", LOADED_AT), ("O3", later)]
+    accept_loaded_files(warehouse, later)
 
     # a new file stamped no later than the rows already loaded could not be told apart from them
     (data_dir / "orders" / "part-3.csv").write_text(
@@ -141,3 +144,21 @@ def test_new_files_are_appended_and_any_other_change_reloads_everything(tmp_path
         }, is_append_only=False
     )
     assert raw_order_loads(warehouse) == [("O1", latest), ("O2", latest), ("O4", latest)]
+
+
+def test_a_load_no_refresh_accepted_is_loaded_again_in_full(tmp_path: Path) -> None:
+    """Until a refresh accepts a load (its checks passed and it was published), the next load replaces
+    every raw table, so that a refused or half-processed delivery is checked again in full."""
+    data_dir = tmp_path / "data"
+    write_minimal_inputs(data_dir)
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert not load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT).is_append_only
+
+    later = LOADED_AT + timedelta(days=1)
+    reload = load_raw_tables(warehouse, check_data_dir(data_dir), later)
+    assert not reload.is_append_only and reload.appended_entities == frozenset()
+    assert {loaded_at for _, loaded_at in raw_order_loads(warehouse)} == {later}
+
+    accept_loaded_files(warehouse, later)
+    assert load_raw_tables(warehouse, check_data_dir(data_dir), later + timedelta(days=1)).is_append_only
+    assert {loaded_at for _, loaded_at in raw_order_loads(warehouse)} == {later}

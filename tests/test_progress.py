@@ -13,7 +13,7 @@ import pytest
 
 from scorehouse import demo_data
 from scorehouse.contract import check_data_dir
-from scorehouse.loading import load_raw_tables
+from scorehouse.loading import accept_loaded_files, load_raw_tables
 from scorehouse.loading import logger as loading_logger
 from scorehouse.scoring_flow import forwarded_to_run_log
 
@@ -69,6 +69,7 @@ def test_load_names_each_file_counted_against_the_files_to_read(
     with caplog.at_level(logging.INFO, logger=loading_logger.name):
         load_raw_tables(warehouse, check_data_dir(known_answer_copy), datetime(2025, 7, 6))
     first_load = [record.getMessage() for record in caplog.records]
+    accept_loaded_files(warehouse, datetime(2025, 7, 6))
     assert first_load == [
         f"loading customers, file 1 of 4: {known_answer_copy / 'customers.csv'}",
         f"loading orders, file 2 of 4: {orders_folder / 'part_1.csv'}",

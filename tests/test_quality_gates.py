@@ -8,14 +8,22 @@ that proves it looked.
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 from scorehouse.duckdb_target import DuckDBTarget
-from scorehouse.quality_gates import ExpectationOutcome, GateResult, GateSettings, check_outputs, check_raw
+from scorehouse.quality_gates import (
+    ExpectationOutcome,
+    GateResult,
+    GateSettings,
+    check_outputs,
+    check_raw,
+    failure_sentences,
+    scored_as_of,
+)
 from scorehouse.warehouse_targets import WarehousePaths
 
 NOW = datetime(2025, 7, 3, 11, 0, 0)  # naive UTC
@@ -149,7 +157,7 @@ RAW_EXPECTATIONS = [
     ("raw.orders", "expect_no_offending_rows", None, "two customers"),
     *[("raw.orders", "expect_column_values_to_not_be_null", column, "") for column in ORDER_COLUMNS],
     ("raw.orders", "expect_column_values_to_be_between", "amount_number", ""),
-    ("raw.orders", "expect_column_max_to_be_between", "ordered_at_timestamp", ""),
+    ("raw.orders", "expect_column_max_to_be_between", "ordered_at_scored", ""),
     ("raw.orders", "expect_no_offending_rows", None, "raw.customers"),
     ("raw.customers", "expect_table_row_count_to_be_between", None, ""),
     *[("raw.customers", "expect_column_values_to_not_be_null", column, "") for column in ("customer_id", "created_at")],
@@ -272,7 +280,7 @@ def test_amount_outside_the_plausible_range_is_reported(raw_bad: GateResult) -> 
 
 
 def test_stale_orders_fail_freshness_with_the_newest_timestamp(raw_bad: GateResult) -> None:
-    checked = outcome(raw_bad, "raw.orders", "expect_column_max_to_be_between", "ordered_at_timestamp")
+    checked = outcome(raw_bad, "raw.orders", "expect_column_max_to_be_between", "ordered_at_scored")
     assert not checked.success and checked.observed_value == datetime(2025, 5, 6, 10, 0)
 
 
@@ -298,8 +306,38 @@ def test_empty_raw_tables_fail_row_counts_and_freshness_reports_no_value(tmp_pat
     for table in ("raw.orders", "raw.customers"):
         checked = outcome(result, table, "expect_table_row_count_to_be_between")
         assert not checked.success and checked.observed_value == 0
-    freshness = outcome(result, "raw.orders", "expect_column_max_to_be_between", "ordered_at_timestamp")
+    freshness = outcome(result, "raw.orders", "expect_column_max_to_be_between", "ordered_at_scored")
     assert not freshness.success and freshness.observed_value is None and "no value" in freshness.error
+
+
+@pytest.mark.parametrize(
+    ("as_of_date", "is_fresh"),
+    [
+        # scored as of the end of 2025-07-01: the newest order before it, at 11:00 that day, is 13 h old
+        (date(2025, 7, 1), True),
+        # as of the end of 2025-06-30 only orders before it count: the newest, on 2025-06-15, is 15 days old
+        (date(2025, 6, 30), False),
+        # as of a date after the run's clock, freshness is measured from the clock (48 h, within the SLA)
+        (date(2025, 7, 10), True),
+    ],
+)
+def test_freshness_is_measured_from_the_moment_the_run_scores_as_of(
+    tmp_path: Path, as_of_date: date, is_fresh: bool
+) -> None:
+    # a run years after the data: the wall clock alone would call every as-of date stale
+    later_clock = NOW + timedelta(days=3 * 365)
+    warehouse = build_raw_warehouse(tmp_path / "scorehouse.duckdb", GOOD_ORDERS, GOOD_CUSTOMERS)
+    clock = later_clock if as_of_date < NOW.date() else NOW
+    result = check_raw(on_duckdb(warehouse), scored_as_of(clock, as_of_date), SETTINGS)
+    freshness = outcome(result, "raw.orders", "expect_column_max_to_be_between", "ordered_at_scored")
+    assert freshness.success is is_fresh
+    assert result.success is is_fresh
+
+
+def test_scored_as_of_is_the_end_of_a_past_as_of_date_else_the_clock() -> None:
+    assert scored_as_of(NOW, date(2025, 7, 1)) == datetime(2025, 7, 2)
+    assert scored_as_of(NOW, date(2025, 7, 3)) == NOW
+    assert scored_as_of(NOW, None) == NOW
 
 
 def appended_warehouse(path: Path, earlier_orders: list[tuple], appended_orders: list[tuple]) -> Path:
@@ -325,9 +363,9 @@ def test_after_an_appending_load_the_row_checks_look_at_the_appended_rows_only(t
     warehouse = appended_warehouse(tmp_path / "scorehouse.duckdb", earlier, appended)
     result = check_raw(on_duckdb(warehouse), NOW, SETTINGS, appended_at=NOW)
     assert [failure.expectation_type for failure in result.failures] == ["expect_column_values_to_be_unique"]
-    duplicated = outcome(result, "raw.orders appended", "expect_column_values_to_be_unique", "order_id")
+    duplicated = outcome(result, "raw.orders (new files)", "expect_column_values_to_be_unique", "order_id")
     assert duplicated.observed_value == 2 and duplicated.unexpected_examples == ["O3", "O3"]
-    amounts = outcome(result, "raw.orders appended", "expect_column_values_to_be_between", "amount_number")
+    amounts = outcome(result, "raw.orders (new files)", "expect_column_values_to_be_between", "amount_number")
     assert amounts.success
     # presence and freshness still count every row
     assert outcome(result, "raw.orders", "expect_table_row_count_to_be_between").observed_value == 4
@@ -339,7 +377,7 @@ def test_after_an_appending_load_freshness_counts_the_earlier_rows(tmp_path: Pat
     warehouse = appended_warehouse(tmp_path / "scorehouse.duckdb", earlier, appended)
     result = check_raw(on_duckdb(warehouse), NOW, SETTINGS, appended_at=NOW)
     assert result.success, result.failures
-    assert outcome(result, "raw.orders appended", "expect_column_values_to_not_be_null", "order_id").observed_value is not None
+    assert outcome(result, "raw.orders (new files)", "expect_column_values_to_not_be_null", "order_id").observed_value is not None
 
 
 def test_an_appending_load_without_orders_checks_only_presence_and_freshness_of_orders(tmp_path: Path) -> None:
@@ -431,6 +469,49 @@ def test_bad_outputs_fail_every_expectation(outputs_bad: GateResult) -> None:
     assert not outputs_bad.success
     assert len(outputs_bad.failures) == len(OUTPUT_EXPECTATIONS)
     assert all(checked.error is None for checked in outputs_bad.expectations)
+
+
+TOLERANCE_ADVICE = (
+    "fix the file, or set raw_row_defect_tolerance (now 0) to the share of such rows to quarantine instead of stopping"
+)
+
+
+def test_every_failed_raw_check_reads_as_one_sentence_naming_rows_keys_and_the_fix(raw_bad: GateResult) -> None:
+    assert sorted(failure_sentences(raw_bad)) == sorted([
+        f"orders: 4 rows repeating an order_id of another row (O1, O2); {TOLERANCE_ADVICE}",
+        f"orders: 1 order_id given to two different customers (O2); {TOLERANCE_ADVICE}",
+        f"orders: 1 row without order_id; {TOLERANCE_ADVICE}",
+        f"orders: 1 row without customer_id (O4); {TOLERANCE_ADVICE}",
+        f"orders: 1 row without ordered_at (O5); {TOLERANCE_ADVICE}",
+        f"orders: 1 row without amount (O6); {TOLERANCE_ADVICE}",
+        f"orders: 1 row without status (O7); {TOLERANCE_ADVICE}",
+        "orders: 2 rows with an amount outside 0 to 1000 (O8, O9); raise max_order_amount if such amounts are real, "
+        f"else {TOLERANCE_ADVICE}",
+        f"orders: 1 row naming a customer_id that no customer row holds (O10); {TOLERANCE_ADVICE}",
+        "orders: the newest order, of 2025-05-06 10:00, is more than 48 h (freshness_sla_hours) before "
+        "2025-07-03 11:00, the moment this run scores as of; deliver the missing orders, score an earlier "
+        "--as-of-date, or raise freshness_sla_hours",
+        "customers: 1 row without customer_id; fix the file: every customer needs one",
+        "customers: 1 row without created_at (C3); fix the file: every customer needs one",
+    ])
+
+
+def test_empty_inputs_are_named_once_each(tmp_path: Path) -> None:
+    result = check_raw(on_duckdb(build_raw_warehouse(tmp_path / "scorehouse.duckdb", [], [])), NOW, SETTINGS)
+    assert failure_sentences(result) == [
+        "orders: no order was delivered; put the orders file(s) in the data directory",
+        "customers: no customer was delivered; put the customers file(s) in the data directory",
+    ]
+
+
+def test_failed_output_checks_say_the_publication_was_kept(outputs_bad: GateResult) -> None:
+    sentences = failure_sentences(outputs_bad)
+    assert len(sentences) == len(OUTPUT_EXPECTATIONS)
+    assert "marts.dim_customer_segments: 2 customer rows in two segments (C1); the published tables were kept" in " ".join(sentences)
+    assert (
+        "marts.segment_summary: champions holds a share of customers outside its band of 40.0% to 60.0%; the "
+        "published tables were kept; check the delivery, or adjust segment_share_bands"
+    ) in sentences
 
 
 def test_a_missing_column_fails_the_gate_with_the_error(tmp_path: Path) -> None:

@@ -86,10 +86,15 @@ def test_an_identical_second_run_changes_nothing_but_the_run_log(
     warehouse_copy: WarehousePaths, good_data: Path
 ) -> None:
     before = digest(warehouse_copy.published)
+    # what a publish killed before its rename leaves behind
+    unfinished_copy = warehouse_copy.directory / f".{warehouse_copy.published.name}.0123abcd.tmp"
+    unfinished_copy.write_bytes(b"half a copy")
+    unfinished_copy.with_name(unfinished_copy.name + ".wal").write_bytes(b"")
     second = refresh_scores(data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW)
     assert not second.publication.is_new
     assert digest(warehouse_copy.published) == before
     assert [run["status"] for run in read_runs(warehouse_copy.run_log)] == ["published", "unchanged"]
+    assert not list(warehouse_copy.directory.glob("*.tmp*"))
 
 
 def append_order(data_dir: Path, row: str) -> None:
@@ -116,7 +121,7 @@ BAD_DATA_CASES = {
     "orders_for_unknown_customers": (
         lambda data: append_order(data, '"O9999999999","C99999999","2025-12-30 10:00:00","completed",10.00'),
         GateFailed,
-        "expect_no_offending_rows",
+        "naming a customer_id that no customer row holds",
     ),
     "missing_column": (
         lambda data: (data / "customers.csv").write_text(
@@ -143,14 +148,34 @@ def test_bad_data_fails_before_publishing(
     assert digest(warehouse_copy.published) == before
     last_run = read_runs(warehouse_copy.run_log)[-1]
     assert last_run["status"] == "failed" and last_run["published_rows"] is None
-    assert named_check in last_run["failed_check"] + last_run["message"]
+    assert named_check in last_run["message"]
+
+
+def test_a_refused_delivery_stays_refused_until_its_files_change(
+    warehouse_copy: WarehousePaths, data_copy: Path
+) -> None:
+    """The load commits before the gate runs: a run that reloads nothing must still not publish the rows
+    the last gate refused, whether it is run again as it was or with a full refresh."""
+    append_order(data_copy, '"O9999999999","C00000001","2025-12-30 10:00:00","completed",1000000000000000.00')
+    before = digest(warehouse_copy.published)
+    for full_refresh in (False, False, True):
+        with pytest.raises(GateFailed, match=r"amount"):
+            refresh_scores(
+                data_dir=data_copy, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW,
+                full_refresh=full_refresh,
+            )
+        assert digest(warehouse_copy.published) == before
+    assert [run["status"] for run in read_runs(warehouse_copy.run_log)] == ["published"] + ["failed"] * 3
 
 
 def test_stale_data_fails_the_freshness_check(warehouse_copy: WarehousePaths, good_data: Path) -> None:
+    # scored as of five days after the newest orders: they are more than the 48 h SLA before that
+    later = timedelta(days=5)
     before = digest(warehouse_copy.published)
-    with pytest.raises(GateFailed, match="expect_column_max_to_be_between"):
+    with pytest.raises(GateFailed, match="the moment this run scores as of"):
         refresh_scores(
-            data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW + timedelta(days=5)
+            data_dir=good_data, warehouse_dir=warehouse_copy.directory,
+            dbt_vars={"as_of_date": (END_DATE + later).isoformat()}, now=NOW + later,
         )
     assert digest(warehouse_copy.published) == before
     assert "expect_column_max_to_be_between" in read_runs(warehouse_copy.run_log)[-1]["failed_check"]
@@ -203,34 +228,91 @@ def test_a_reader_keeps_answering_during_a_refresh_and_sees_new_data_after_recon
     assert lines[-1] == f"after {result.publication.fingerprint} 1000"
 
 
-def test_killing_a_refresh_mid_build_leaves_the_published_file_intact(
-    warehouse_copy: WarehousePaths, good_data: Path
-) -> None:
-    before = digest(warehouse_copy.published)
+# Lines of `scorehouse run`'s log at which a refresh is killed: right after the load committed, in the
+# middle of the first build, after the churn fit, and once the history is built, as publishing starts.
+KILL_POINTS = (
+    "raw rows in duckdb",
+    "START sql table model",
+    "churn model version",
+    "Task run 'record_history",
+)
+
+
+def kill_refresh_at(log_line: str, data_dir: Path, warehouse: WarehousePaths) -> None:
+    """Starts `scorehouse run` and kills its whole process group (dbt included, as an out-of-memory killer
+    or a host reboot would) when its log shows `log_line`; for record_history, once that task finished."""
     refresh = subprocess.Popen(
         [
             Path(sys.executable).with_name("scorehouse"), "run",
-            "--data-dir", str(good_data), "--warehouse-dir", str(warehouse_copy.directory),
-            "--as-of-date", END_DATE.isoformat(), "--var", "freshness_sla_hours=1000000",
+            "--data-dir", str(data_dir), "--warehouse-dir", str(warehouse.directory),
+            "--as-of-date", END_DATE.isoformat(),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
         start_new_session=True,  # its own process group: the kill takes dbt down with it, as a crash would
     )
     assert refresh.stdout is not None
     output = []
     for line in refresh.stdout:
         output.append(line)
-        if "START sql table model" in line:
+        if log_line in line and (not log_line.startswith("Task run") or "Finished in state" in line):
             os.killpg(refresh.pid, signal.SIGKILL)
             break
     refresh.wait(timeout=60)
     assert refresh.returncode == -signal.SIGKILL, "".join(output[-30:])
 
-    assert digest(warehouse_copy.published) == before
+
+def test_a_refresh_killed_at_any_moment_leaves_the_publication_and_the_next_refresh_intact(
+    warehouse_copy: WarehousePaths, good_data: Path
+) -> None:
+    before = digest(warehouse_copy.published)
+    for log_line in KILL_POINTS:
+        kill_refresh_at(log_line, good_data, warehouse_copy)
+        assert digest(warehouse_copy.published) == before, log_line
+
     again = refresh_scores(data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW)
-    assert not again.publication.is_new  # same data and settings as the published run
+    assert not again.publication.is_new  # what the uninterrupted first run published, for the same data
+    runs = read_runs(warehouse_copy.run_log)
+    assert [run["status"] for run in runs] == ["published", *["interrupted"] * len(KILL_POINTS), "unchanged"]
+    assert all(run["finished_at"] is None and "stopped before it finished" in run["message"] for run in runs[1:-1])
+    assert not list(warehouse_copy.directory.glob("*.tmp*"))
+
+
+def run_command_line(data_dir: Path, warehouse: WarehousePaths) -> subprocess.CompletedProcess[str]:
+    """`scorehouse run` as a user types it, its standard error and output in one stream, in the order written."""
+    return subprocess.run(
+        [
+            Path(sys.executable).with_name("scorehouse"), "run", "--data-dir", str(data_dir),
+            "--warehouse-dir", str(warehouse.directory), "--as-of-date", END_DATE.isoformat(),
+        ],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def test_the_command_line_ends_a_good_run_with_its_summary(warehouse_copy: WarehousePaths, good_data: Path) -> None:
+    # run long after the data: freshness is measured from the end of the as-of date, not the wall clock
+    finished = run_command_line(good_data, warehouse_copy)
+    assert finished.returncode == 0, finished.stdout[-3000:]
+    lines = finished.stdout.splitlines()
+    assert lines[-1] == "Per segment at send time: marts.fct_campaign_segment_results"
+    assert "Traceback" not in finished.stdout and "leaked" not in finished.stdout
+
+
+def test_the_command_line_ends_bad_data_with_one_sentence_and_no_traceback(
+    warehouse_copy: WarehousePaths, data_copy: Path
+) -> None:
+    append_order(data_copy, '"O9999999999","C00000001","2025-12-30 10:00:00","completed",1000000000000000.00')
+    finished = run_command_line(data_copy, warehouse_copy)
+    assert finished.returncode == 1, finished.stdout[-3000:]
+    assert finished.stdout.splitlines()[-1] == (
+        "scorehouse: orders: 1 row with an amount outside 0 to 100000 (O9999999999); raise max_order_amount if such "
+        "amounts are real, else fix the file, or set raw_row_defect_tolerance (now 0) to the share of such rows to "
+        "quarantine instead of stopping"
+    )
+    assert "Traceback" not in finished.stdout and "leaked" not in finished.stdout
 
 
 LOCK_HOLDER = """

@@ -4,30 +4,60 @@ models (`docs`); write the HTML report of what is published (`report`)."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
 import sys
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import yaml
 
 from scorehouse import demo_data
 from scorehouse.dbt_runner import PROJECT_DIR
+from scorehouse.errors import UserFacingError
 from scorehouse.warehouse_targets import TARGET_NAMES, configured_target_name, target_named
 
 DEMO_DATA_DIR = PROJECT_DIR / "data" / "demo"
 DEMO_CUSTOMERS = 100_000
+Result = TypeVar("Result")
+
+
+# How long a local Prefect server may take to answer, unless PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+# says otherwise. A healthy start takes seconds; Prefect's default of 20 s ran out on a busy 2-core machine
+# and failed refreshes for no reason in the data. The allowance only bounds a server that cannot start.
+PREFECT_SERVER_STARTUP_ALLOWANCE_SECONDS = 600
 
 
 def quiet_prefect_environment() -> None:
-    """Prefect reads these at import: keep its state in the project and its temporary server silent."""
+    """Prefect reads these at import: keep its state in the project, its temporary server silent, and give
+    that server time to start on a busy machine."""
     os.environ.setdefault("PREFECT_HOME", str(PROJECT_DIR / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    # the temporary server's default 20 s start-up allowance runs out on a busy 2-core machine
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault(
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(PREFECT_SERVER_STARTUP_ALLOWANCE_SECONDS)
+    )
+
+
+class UserErrorTracebackFilter(logging.Filter):
+    """Drops the traceback from log records of failures the user can cause and fix: their message says what
+    to do, and a traceback would bury it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], UserFacingError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def omit_user_error_tracebacks() -> None:
+    """Installs UserErrorTracebackFilter on every logging handler, Prefect's console handlers among them."""
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    for handler in {handler for logger in loggers for handler in getattr(logger, "handlers", [])}:
+        handler.addFilter(UserErrorTracebackFilter())
 
 
 def parse_var(text: str) -> tuple[str, Any]:
@@ -40,7 +70,7 @@ def parse_var(text: str) -> tuple[str, Any]:
     return name.strip(), value.isoformat() if isinstance(value, date) else value
 
 
-def add_scoring_arguments(parser: argparse.ArgumentParser) -> None:
+def add_scoring_arguments(parser: argparse.ArgumentParser, *, with_as_of_date: bool = True) -> None:
     parser.add_argument(
         "--target", choices=TARGET_NAMES, default=configured_target_name(),
         help="warehouse to build in, a dbt target of profiles/profiles.yml (default: $SCOREHOUSE_TARGET, else duckdb)",
@@ -49,16 +79,25 @@ def add_scoring_arguments(parser: argparse.ArgumentParser) -> None:
         "--warehouse-dir", type=Path,
         help="folder of the run log, Data Docs and, for duckdb and spark, the warehouse itself (default: warehouse/)",
     )
-    parser.add_argument("--as-of-date", help="score as of this date, YYYY-MM-DD (default: dbt var as_of_date, today)")
+    if with_as_of_date:
+        parser.add_argument(
+            "--as-of-date", help="score as of this date, YYYY-MM-DD (default: dbt var as_of_date, today)"
+        )
     parser.add_argument(
         "--var", dest="dbt_vars", type=parse_var, action="append", default=[], metavar="NAME=VALUE",
         help="override a dbt var, e.g. --var rfm_bucket_count=4 (repeatable)",
     )
 
 
+def add_debug_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--debug", action="store_true", help="log tracebacks of bad data and bad settings too, not only of defects",
+    )
+
+
 def dbt_var_overrides(args: argparse.Namespace) -> dict[str, Any]:
     overrides = dict(args.dbt_vars)
-    if args.as_of_date:
+    if getattr(args, "as_of_date", None):
         overrides["as_of_date"] = args.as_of_date
     return overrides
 
@@ -84,6 +123,12 @@ def print_report(result: Any) -> None:
             f"{row['segment_name']:<22}{row['customer_count']:>11,}{row['customer_share'] or 0:>8.1%}"
             f"{float(row['window_revenue']):>16,.2f}{'' if composite is None else f'{composite:.1f}':>11}"
         )
+    # a segment nobody can be in is a campaign with no audience: say so next to the counts, with the reason
+    for row in result.segment_summary:
+        if row["empty_reason"]:
+            print(f"Empty segment {row['segment_name']}: {row['empty_reason']}")
+        if row["unreachable_map_cells"]:
+            print(f"Unreachable map cells of {row['segment_name']}: {row['unreachable_map_cells']}")
 
 
 def print_campaign_results(result: Any) -> None:
@@ -109,31 +154,57 @@ def print_campaign_results(result: Any) -> None:
     print("Per segment at send time: marts.fct_campaign_segment_results")
 
 
+def run_flow(args: argparse.Namespace, run: Callable[[Path], Result]) -> Result | None:
+    """Runs a flow, `run(warehouse_dir)`; returns its result, or None after printing why it failed."""
+    quiet_prefect_environment()
+    from scorehouse.schedule import start_temporary_prefect_server
+    from scorehouse.scoring_flow import DEFAULT_WAREHOUSE_DIR
+
+    if not args.debug:
+        omit_user_error_tracebacks()
+    try:
+        start_temporary_prefect_server()
+        return run((args.warehouse_dir or DEFAULT_WAREHOUSE_DIR).resolve())
+    except UserFacingError as error:
+        for line in str(error).splitlines():  # a gate names each failed check on a line of its own
+            print(f"scorehouse: {line}", file=sys.stderr)
+        return None
+
+
 def refresh(
     data_dir: Path, args: argparse.Namespace, as_of_date: date | None = None, full_refresh: bool = False
 ) -> Any:
     """Runs the refresh flow; returns its result, or None after printing why it failed."""
-    quiet_prefect_environment()
-    from scorehouse.contract import ContractError
-    from scorehouse.dbt_runner import DbtFailed
-    from scorehouse.scoring_flow import (
-        DEFAULT_WAREHOUSE_DIR, GateFailed, InvalidSetting, RefreshAlreadyRunning, refresh_scores,
-    )
+    from scorehouse.scoring_flow import refresh_scores
 
     overrides = dbt_var_overrides(args)
     if as_of_date is not None:
         overrides["as_of_date"] = as_of_date.isoformat()
-    try:
-        return refresh_scores(
-            data_dir=data_dir.resolve(),
-            warehouse_dir=(args.warehouse_dir or DEFAULT_WAREHOUSE_DIR).resolve(),
-            dbt_vars=overrides,
-            target_name=args.target,
+    return run_flow(
+        args,
+        lambda warehouse_dir: refresh_scores(
+            data_dir=data_dir.resolve(), warehouse_dir=warehouse_dir, dbt_vars=overrides, target_name=args.target,
             full_refresh=full_refresh,
-        )
-    except (ContractError, DbtFailed, GateFailed, InvalidSetting, RefreshAlreadyRunning) as error:
-        print(f"scorehouse: {error}", file=sys.stderr)
-        return None
+        ),
+    )
+
+
+def backfill(args: argparse.Namespace) -> int:
+    """Scores the data directory as of every week or month between two dates, for the score history."""
+    from scorehouse.backfill import backfill_scores
+
+    results = run_flow(
+        args,
+        lambda warehouse_dir: backfill_scores(
+            data_dir=args.data_dir.resolve(), first=args.first, last=args.last, every=args.every,
+            warehouse_dir=warehouse_dir, dbt_vars=dbt_var_overrides(args), target_name=args.target,
+        ),
+    )
+    if results is None:
+        return 1
+    print(f"Scored as of {len(results)} dates, {args.first} to {args.last}: score history in history.fct_customer_score_history")
+    print_report(results[-1])
+    return 0
 
 
 def score(data_dir: Path, args: argparse.Namespace, full_refresh: bool = False) -> int:
@@ -234,16 +305,33 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser = commands.add_parser("run", help="score the CSV/Parquet files of a data directory")
     run_parser.add_argument("--data-dir", type=Path, required=True, help="folder holding customers, orders, ...")
     add_scoring_arguments(run_parser)
+    add_debug_argument(run_parser)
     run_parser.add_argument(
         "--full-refresh", action="store_true",
         help="rebuild every model from all raw rows, after editing a model or the order_statuses seed "
         "(otherwise new files are built incrementally)",
     )
 
+    backfill_parser = commands.add_parser(
+        "backfill", help="score a data directory as of every week or month between two past dates (score history)",
+    )
+    backfill_parser.add_argument("--data-dir", type=Path, required=True, help="folder holding customers, orders, ...")
+    backfill_parser.add_argument(
+        "--from", dest="first", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD", help="first as-of date",
+    )
+    backfill_parser.add_argument(
+        "--to", dest="last", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD",
+        help="last as-of date, scored last and left published",
+    )
+    backfill_parser.add_argument("--every", choices=("week", "month"), required=True, help="step between as-of dates")
+    add_scoring_arguments(backfill_parser, with_as_of_date=False)
+    add_debug_argument(backfill_parser)
+
     demo_parser = commands.add_parser("demo", help="generate demo data into data/demo and score it")
     demo_parser.add_argument("--customers", type=int, default=DEMO_CUSTOMERS, help="demo customers to generate")
     demo_parser.add_argument("--seed", type=int, default=7, help="random seed of the demo data")
     add_scoring_arguments(demo_parser)
+    add_debug_argument(demo_parser)
 
     generate_parser = commands.add_parser("generate", help="write a synthetic data set that meets the input contract")
     demo_data.add_arguments(generate_parser)
@@ -283,12 +371,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def silence_standard_error() -> None:
+    """Points standard error at /dev/null. Registered once the command has said all it has to say, so that it
+    runs first at exit: what would follow is Prefect stopping its temporary server and DuckDB's Python module
+    listing objects still alive as the interpreter tears down (`nanobind: leaked ...`, in processes that also
+    loaded Prefect and GX), noise after the summary about nothing a user can act on."""
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stderr.fileno())
+    os.close(devnull)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "generate":
         return demo_data.run(args)
     if args.command == "demo":
         return demo(args)
+    if args.command == "backfill":
+        return backfill(args)
     if args.command == "serve":
         return serve_on_schedule(args)
     if args.command == "docs":
@@ -298,5 +399,12 @@ def main(argv: list[str] | None = None) -> int:
     return score(args.data_dir, args, full_refresh=args.full_refresh)
 
 
+def run_command() -> NoReturn:
+    """The `scorehouse` command: `main`, then a quiet exit."""
+    exit_code = main()
+    atexit.register(silence_standard_error)
+    sys.exit(exit_code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command()

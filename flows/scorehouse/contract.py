@@ -13,16 +13,18 @@ from pathlib import Path
 
 import duckdb
 
+from scorehouse.errors import UserFacingError
+
 # How many leading rows the type check reads. A column whose sampled values all fail to parse is of the
 # wrong type; isolated bad values further down are row defects, quarantined in staging.
 TYPE_SAMPLE_ROWS = 1000
 
-# DuckDB type each column kind must parse as.
-PARSE_TYPES = {"timestamp": "TIMESTAMP", "number": "DECIMAL(38, 6)", "integer": "BIGINT"}
+# DuckDB type each column kind must parse as; timestamps as staging reads them, a UTC offset allowed.
+PARSE_TYPES = {"timestamp": "TIMESTAMPTZ", "number": "DECIMAL(38, 6)", "integer": "BIGINT"}
 # How a boolean may be written, in any letter case (staging reads them the same way: macro boolean_from_text).
 BOOLEAN_TEXTS = ("true", "false", "t", "f", "1", "0")
 KIND_DESCRIPTIONS = {
-    "timestamp": "an ISO 8601 timestamp such as 2025-05-01 13:45:00",
+    "timestamp": "an ISO 8601 timestamp such as 2025-05-01 13:45:00 (UTC) or 2025-05-01T15:45:00+02:00",
     "number": "a number such as 19.99",
     "integer": "a whole number",
     "boolean": "true or false (t/f and 1/0 are read the same way)",
@@ -30,7 +32,7 @@ KIND_DESCRIPTIONS = {
 FORMATS = ("csv", "parquet")
 
 
-class ContractError(ValueError):
+class ContractError(UserFacingError, ValueError):
     """The input files do not meet the contract; the message names the file and column to fix."""
 
 

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from scorehouse.errors import UserFacingError
+
 PROJECT_DIR = Path(os.environ.get("SCOREHOUSE_PROJECT_DIR", Path(__file__).resolve().parents[2]))
 PROFILES_DIR = PROJECT_DIR / "profiles"
 # A refresh builds models, seeds and data tests. dbt's unit tests check the models' logic on fixed rows, not
@@ -26,7 +28,7 @@ SAVED_PARSE_FILE = "partial_parse.msgpack"
 PARSED_PROJECT_FILE = "parsed_project_dir.txt"
 
 
-class DbtFailed(RuntimeError):
+class DbtFailed(UserFacingError, RuntimeError):
     """dbt finished with errors or failing tests; the message names the failing nodes."""
 
     def __init__(self, message: str, failed_nodes: list[str]) -> None:
@@ -60,6 +62,16 @@ def failed_results(target_dir: Path) -> list[dict[str, Any]]:
         return []
     results = json.loads(results_file.read_text())["results"]
     return [result for result in results if result["status"] in ("error", "fail", "runtime error")]
+
+
+def compilation_error(error_messages: list[str]) -> str | None:
+    """The sentence of the first compilation error among dbt's error lines: what a var or seed check of the
+    project (`exceptions.raise_compiler_error`) says is wrong, without dbt's frame around it."""
+    for message in error_messages:
+        lines = [line.strip() for line in message.splitlines() if line.strip()]
+        if lines and lines[0].startswith("Compilation Error") and len(lines) > 1:
+            return lines[1]
+    return None
 
 
 def forget_parse_of_moved_project(target_dir: Path) -> None:
@@ -111,6 +123,9 @@ def run_dbt(
         return_code = process.wait()
     if return_code != 0:
         failures = failed_results(target_dir)
+        refusal = compilation_error(error_messages)
+        if refusal is not None:
+            raise DbtFailed(refusal, [result["unique_id"] for result in failures])
         # run-operation failures carry no message in run_results.json; the error log lines say what happened
         details = [
             f"{result['unique_id']} ({result['status']}: {(result.get('message') or '').strip() or ' '.join(error_messages[-2:])})"

@@ -13,7 +13,7 @@ import duckdb_engine
 import pyarrow as pa
 
 from scorehouse.contract import EntityFiles, quote_identifier
-from scorehouse.loading import RawLoad, load_raw_tables
+from scorehouse.loading import RawLoad, accept_loaded_files, load_raw_tables
 from scorehouse.publishing import publish
 from scorehouse.warehouse_connection import connect
 from scorehouse.warehouse_targets import (
@@ -53,6 +53,9 @@ class DuckDBTarget(WarehouseTarget):
 
     def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
         return load_raw_tables(self.paths.working, inputs, loaded_at)
+
+    def accept_load(self, accepted_at: datetime) -> None:
+        accept_loaded_files(self.paths.working, accepted_at)
 
     def write_table(self, qualified_name: str, rows: pa.Table, *, append: bool) -> None:
         schema, table = split_qualified_name(qualified_name)

@@ -5,11 +5,14 @@ Values are kept as written (CSV as text, Parquet in its own types) so that stagi
 decides what is readable. Every row carries its source file, its 1-based row number in that file and the
 load time.
 
-A manifest (`raw._loaded_files`) remembers each loaded file's size and modification time. When files were
-only added since the last load, the load appends their rows and keeps every other row as it was, load time
-included, so dbt may build incrementally from the new rows. When a loaded file changed or went away, or the
-clock went back, the raw tables are replaced as a whole. Either way, loading the same files twice gives
-the same rows.
+A manifest (`raw._loaded_files`) remembers each loaded file's size and modification time, and whether a
+refresh carried it through every check to a publication (`accept_loaded_files`). When files were only added
+since a fully accepted load, the load appends their rows and keeps every other row as it was, load time
+included, so dbt may build incrementally from the new rows and the raw gate checks only those. When a loaded
+file changed or went away, the clock went back, or the last load was never accepted (its gate refused it, or
+the run was killed before publishing), the raw tables are replaced as a whole, so the gate checks every row
+again and dbt rebuilds in full: a refused delivery stays refused until its files change. Either way, loading
+the same files twice gives the same rows.
 """
 
 from __future__ import annotations
@@ -85,15 +88,41 @@ def empty_table_select(entity_files: EntityFiles) -> str:
     )
 
 
-def previous_load(connection: duckdb.DuckDBPyConnection) -> tuple[set[LoadedFile], datetime | None]:
-    """The files the manifest lists and when the newest of them was loaded (none before a first load)."""
-    if not connection.execute(
-        "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
-        [RAW_SCHEMA, MANIFEST_TABLE.split(".")[1]],
-    ).fetchall():
-        return set(), None
-    rows = connection.execute(f"select entity, path, size_bytes, modified_ns, loaded_at from {MANIFEST_TABLE}").fetchall()
-    return {LoadedFile(*row[:4]) for row in rows}, max((row[4] for row in rows), default=None)
+@dataclass(frozen=True)
+class PreviousLoad:
+    files: set[LoadedFile]
+    last_loaded_at: datetime | None  # None before a first load
+    is_accepted: bool  # every listed file was carried through a refresh's checks to a publication
+
+
+def previous_load(connection: duckdb.DuckDBPyConnection) -> PreviousLoad:
+    """What the manifest says of the files loaded so far."""
+    manifest_columns = {
+        row[0]
+        for row in connection.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [RAW_SCHEMA, MANIFEST_TABLE.split(".")[1]],
+        ).fetchall()
+    }
+    if not manifest_columns:
+        return PreviousLoad(set(), None, is_accepted=False)
+    # a manifest written before acceptance was recorded counts as not accepted: one full reload upgrades it
+    accepted = "accepted_at is not null" if "accepted_at" in manifest_columns else "false"
+    rows = connection.execute(
+        f"select entity, path, size_bytes, modified_ns, loaded_at, {accepted} from {MANIFEST_TABLE}"
+    ).fetchall()
+    return PreviousLoad(
+        {LoadedFile(*row[:4]) for row in rows},
+        max((row[4] for row in rows), default=None),
+        all(row[5] for row in rows),
+    )
+
+
+def accept_loaded_files(warehouse_path: Path, accepted_at: datetime) -> None:
+    """Records that a refresh carried every loaded file through its checks to a publication, so the next
+    load may append to them instead of loading, checking and building everything again."""
+    with connect(warehouse_path) as connection:
+        connection.execute(f"update {MANIFEST_TABLE} set accepted_at = ? where accepted_at is null", [accepted_at])
 
 
 def load_raw_tables(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
@@ -111,10 +140,13 @@ def load_raw_tables(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: 
     with connect(warehouse_path) as connection:
         connection.execute("begin transaction")
         connection.execute(f"create schema if not exists {RAW_SCHEMA}")
-        loaded_files, last_loaded_at = previous_load(connection)
+        previous = previous_load(connection)
+        loaded_files, last_loaded_at = previous.files, previous.last_loaded_at
         new_files = [loaded_file for loaded_file in delivered if loaded_file not in loaded_files]
         is_append_only = (
             last_loaded_at is not None
+            # rows a gate refused, or a killed run left unchecked, are checked and built again from scratch
+            and previous.is_accepted
             and loaded_files <= delivered.keys()
             # appended rows must be the newest, or incremental models could not tell them from the kept ones
             and (not new_files or loaded_at > last_loaded_at)
@@ -126,7 +158,7 @@ def load_raw_tables(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: 
             new_files = list(delivered)
             connection.execute(
                 f"create or replace table {MANIFEST_TABLE} (entity varchar, path varchar, size_bytes bigint, "
-                "modified_ns bigint, loaded_at timestamp)"
+                "modified_ns bigint, loaded_at timestamp, accepted_at timestamp)"
             )
             for entity_files in inputs:
                 if not entity_files.paths:
@@ -146,7 +178,8 @@ def load_raw_tables(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: 
                 connection.execute(f"create or replace table {table} as {select}")
                 filled_tables.add(loaded_file.entity)
             connection.execute(
-                f"insert into {MANIFEST_TABLE} values (?, ?, ?, ?, ?)",
+                f"insert into {MANIFEST_TABLE} by name select ? as entity, ? as path, ? as size_bytes, "
+                "? as modified_ns, ? as loaded_at",
                 [loaded_file.entity, loaded_file.path, loaded_file.size_bytes, loaded_file.modified_ns, loaded_at],
             )
         row_counts = {

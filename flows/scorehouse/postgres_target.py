@@ -32,6 +32,10 @@ from scorehouse.warehouse_targets import (
 WORKING_SCHEMA = "marts"
 PUBLISHED_SCHEMA = "published"
 PUBLICATION_TABLE = "scorehouse_publication"
+# Every session's time zone is set, not inherited from the server or the machine: staging reads timestamps
+# without an offset in it, as UTC. libpq takes it as a connection option, or from PGTZ for dbt's connections.
+SESSION_TIME_ZONE = "UTC"
+SESSION_OPTIONS = f"-c timezone={SESSION_TIME_ZONE}"
 
 
 def postgres_type(arrow_type: pa.DataType) -> str:
@@ -68,6 +72,9 @@ class PostgresTarget(WarehouseTarget):
     def settings(self) -> dict[str, Any]:
         return profile_output(self.name)
 
+    def dbt_environment(self) -> dict[str, str]:
+        return {**super().dbt_environment(), "PGTZ": SESSION_TIME_ZONE}
+
     def connect(self) -> psycopg2.extensions.connection:
         settings = self.settings
         return psycopg2.connect(
@@ -76,6 +83,7 @@ class PostgresTarget(WarehouseTarget):
             user=settings["user"],
             password=settings["password"],
             dbname=settings["dbname"],
+            options=SESSION_OPTIONS,
         )
 
     def try_cast(self, expression: str, sql_type: str) -> str:
@@ -140,6 +148,7 @@ class PostgresTarget(WarehouseTarget):
             host=settings["host"],
             port=settings["port"],
             database=settings["dbname"],
+            query={"options": SESSION_OPTIONS},
         )
         yield query_asset_batches(
             context.data_sources.add_postgres(

@@ -47,9 +47,17 @@ def fsync_path(path: Path) -> None:
         os.close(descriptor)
 
 
+def remove_unfinished_copies(published_path: Path) -> None:
+    """Deletes the copies (and their write-ahead logs) that publishes killed before their rename left
+    behind. Only one refresh of a warehouse runs at a time, so none of them is still being written."""
+    for leftover in published_path.parent.glob(f".{published_path.name}.*.tmp*"):
+        leftover.unlink(missing_ok=True)
+
+
 def publish(working_path: Path, published_path: Path, run_id: str, published_at: datetime) -> Publication:
     """Publishes the BI tables of `working_path` unless `published_path` already holds the same contents."""
     published_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_unfinished_copies(published_path)
     staging_path = published_path.with_name(f".{published_path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with connect(staging_path) as connection:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,16 @@ RAW_GATE = "raw"
 OUTPUTS_GATE = "outputs"
 # Result format of every gate: counts plus up to 20 offending values per column check, never the full list.
 RESULT_FORMAT = "SUMMARY"
+
+
+@dataclass(frozen=True)
+class GatedQuery:
+    """What a gate checks of one table: the query giving its rows, the expectations on them, and the column
+    that names an offending row to a person (order_id, customer_id, ...), if the query has one."""
+
+    query: str
+    expectations: list[gxe.Expectation]
+    key_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,8 +84,10 @@ class ExpectationOutcome:
     """One expectation of a gate as GX evaluated it.
 
     `observed_value` is GX's observed value (a count, a maximum, ...); for row-level checks, which GX
-    reports without one, it is the number of offending rows. `unexpected_examples` shows some of them.
-    `error` is set when GX could not compute the check; such an outcome never succeeds.
+    reports without one, it is the number of offending rows. `unexpected_examples` shows some of them, and
+    `example_keys` the keys (order_id, customer_id, ...) of some offending rows. `error` is set when GX
+    could not compute the check; such an outcome never succeeds. `problem` and `advice` word a failure for
+    a person (failure_sentence).
     """
 
     expectation_type: str
@@ -86,6 +98,10 @@ class ExpectationOutcome:
     observed_value: Any
     unexpected_examples: list[Any]
     error: str | None
+    example_keys: list[str] = field(default_factory=list)
+    problem: str | None = None
+    advice: str | None = None
+    counted: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +140,28 @@ class ExpectNoOffendingRows(gxe.UnexpectedRowsExpectation):
         }
 
 
+# How many offending keys a failure sentence names.
+EXAMPLE_KEY_COUNT = 3
+# What to do about a failed check of the scored marts: none of them can come from the delivery alone.
+OUTPUT_DEFECT_ADVICE = (
+    "the published tables were kept; the models or seeds produced this, see the outputs gate's Data Docs"
+)
+
+
+def wording(problem: str, advice: str, counted: str | None = "row") -> dict[str, str | None]:
+    """An expectation's `meta`: how its failure reads to a person (failure_sentence). A check that counts
+    offending rows reads `<input>: <n> <counted>s <problem> (<keys>); <advice>`; one that does not
+    (counted None) reads `<input>: <problem>; <advice>`."""
+    return {"counted": counted, "problem": problem, "advice": advice}
+
+
+def row_defect_advice(settings: GateSettings) -> str:
+    return (
+        "fix the file, or set raw_row_defect_tolerance (now "
+        f"{settings.row_defect_tolerance:g}) to the share of such rows to quarantine instead of stopping"
+    )
+
+
 def trimmed_text(target: WarehouseTarget, column: str) -> str:
     """The raw value as staging reads it: text without surrounding blanks, a blank one as null."""
     return f"nullif(trim(cast({column} as {target.text_type})), '')"
@@ -136,10 +174,19 @@ def loaded_at_filter(loaded_at: datetime | None) -> str:
     return f" where _loaded_at = cast({sql_string(loaded_at.isoformat(sep=' '))} as timestamp)"
 
 
-def raw_orders_query(target: WarehouseTarget, loaded_at: datetime | None = None) -> str:
+def ordered_at_scored(target: WarehouseTarget, scored_as_of: datetime) -> str:
+    """Column `ordered_at_scored`: ordered_at as a timestamp where it lies before the moment the run scores as
+    of, else null. Orders after that moment are not scored (or lie in the future), so they cannot make the
+    data look fresh; unreadable ones are left to staging's quarantine."""
+    ordered_at = target.utc_timestamp(trimmed_text(target, "ordered_at"))
+    scored_as_of_literal = f"cast({sql_string(scored_as_of.isoformat(sep=' '))} as timestamp)"
+    return f"case when {ordered_at} < {scored_as_of_literal} then {ordered_at} end as ordered_at_scored"
+
+
+def raw_orders_query(target: WarehouseTarget, scored_as_of: datetime, loaded_at: datetime | None = None) -> str:
     """Raw orders as delivered (CSV text or Parquet types): ids and required values as trimmed text for the
-    presence checks, amount and ordered_at cast for the range and freshness checks (unreadable ones null,
-    left to staging's quarantine). With `loaded_at`, only the rows of that load."""
+    presence checks, amount cast for the range check (unreadable ones null, left to staging's quarantine)
+    and ordered_at for the freshness check. With `loaded_at`, only the rows of that load."""
     return (
         "select "
         f"{trimmed_text(target, 'order_id')} as order_id, "
@@ -148,14 +195,14 @@ def raw_orders_query(target: WarehouseTarget, loaded_at: datetime | None = None)
         f"{trimmed_text(target, 'amount')} as amount, "
         f"{trimmed_text(target, 'status')} as status, "
         f"{target.try_cast(trimmed_text(target, 'amount'), target.double_type)} as amount_number, "
-        f"{target.try_cast(trimmed_text(target, 'ordered_at'), 'timestamp')} as ordered_at_timestamp "
+        f"{ordered_at_scored(target, scored_as_of)} "
         "from raw.orders" + loaded_at_filter(loaded_at)
     )
 
 
-def raw_order_times_query(target: WarehouseTarget) -> str:
+def raw_order_times_query(target: WarehouseTarget, scored_as_of: datetime) -> str:
     """Only what the table-level checks of raw orders need, from every row."""
-    return f"select {target.try_cast(trimmed_text(target, 'ordered_at'), 'timestamp')} as ordered_at_timestamp from raw.orders"
+    return f"select {ordered_at_scored(target, scored_as_of)} from raw.orders"
 
 
 def raw_customers_query(target: WarehouseTarget) -> str:
@@ -166,17 +213,27 @@ def raw_customers_query(target: WarehouseTarget) -> str:
     )
 
 
-def raw_orders_table_suite(now: datetime, settings: GateSettings) -> list[gxe.Expectation]:
-    """Checks of raw orders as a whole: rows present and fresh."""
-    freshness_floor = now - timedelta(hours=settings.freshness_sla_hours)
+def raw_orders_table_suite(scored_as_of: datetime, settings: GateSettings) -> list[gxe.Expectation]:
+    """Checks of raw orders as a whole: rows present and fresh as of the moment the run scores as of."""
+    freshness_floor = scored_as_of - timedelta(hours=settings.freshness_sla_hours)
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, description="raw.orders has rows"),
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1, description="raw.orders has rows",
+            meta=wording("no order was delivered", "put the orders file(s) in the data directory", counted=None),
+        ),
         # Only staleness is checked: an order dated after the load is quarantined by staging.
         gxe.ExpectColumnMaxToBeBetween(
-            column="ordered_at_timestamp",
+            column="ordered_at_scored",
             min_value=freshness_floor,
             description=(
-                f"the newest order is at most {settings.freshness_sla_hours:g} h older than {now:%Y-%m-%d %H:%M}"
+                f"the newest order before {scored_as_of:%Y-%m-%d %H:%M} is at most "
+                f"{settings.freshness_sla_hours:g} h older than that"
+            ),
+            meta=wording(
+                f"{settings.freshness_sla_hours:g} h (freshness_sla_hours) before {scored_as_of:%Y-%m-%d %H:%M}, "
+                "the moment this run scores as of",
+                "deliver the missing orders, score an earlier --as-of-date, or raise freshness_sla_hours",
+                counted=None,
             ),
         ),
     ]
@@ -187,13 +244,16 @@ def raw_order_rows_suite(target: WarehouseTarget, settings: GateSettings, order_
     fail."""
     mostly = 1 - settings.row_defect_tolerance
     allowed_offending_rows = math.floor(settings.row_defect_tolerance * order_row_count)
+    advice = row_defect_advice(settings)
     return [
         gxe.ExpectColumnValuesToBeUnique(
-            column="order_id", mostly=mostly, description="every order_id is delivered once"
+            column="order_id", mostly=mostly, description="every order_id is delivered once",
+            meta=wording("repeating an order_id of another row", advice),
         ),
         ExpectNoOffendingRows(
             allowed_offending_rows=allowed_offending_rows,
             description="no order_id belongs to two customers",
+            meta=wording("given to two different customers", advice, counted="order_id"),
             unexpected_rows_query=(
                 "select order_id, count(distinct customer_id) as customer_count, "
                 "min(customer_id) as first_customer_id, max(customer_id) as last_customer_id "
@@ -202,7 +262,10 @@ def raw_order_rows_suite(target: WarehouseTarget, settings: GateSettings, order_
             ),
         ),
         *[
-            gxe.ExpectColumnValuesToNotBeNull(column=column, mostly=mostly, description=f"every order has {column}")
+            gxe.ExpectColumnValuesToNotBeNull(
+                column=column, mostly=mostly, description=f"every order has {column}",
+                meta=wording(f"without {column}", advice),
+            )
             for column in ("order_id", "customer_id", "ordered_at", "amount", "status")
         ],
         gxe.ExpectColumnValuesToBeBetween(
@@ -211,10 +274,15 @@ def raw_order_rows_suite(target: WarehouseTarget, settings: GateSettings, order_
             max_value=settings.max_order_amount,
             mostly=mostly,
             description=f"amounts lie between {settings.min_order_amount:g} and {settings.max_order_amount:g}",
+            meta=wording(
+                f"with an amount outside {settings.min_order_amount:g} to {settings.max_order_amount:g}",
+                f"raise max_order_amount if such amounts are real, else {advice}",
+            ),
         ),
         ExpectNoOffendingRows(
             allowed_offending_rows=allowed_offending_rows,
             description="every order's customer_id is in raw.customers",
+            meta=wording("naming a customer_id that no customer row holds", advice),
             unexpected_rows_query=(
                 "select orders.order_id, orders.customer_id "
                 "from {batch} as orders "
@@ -229,9 +297,17 @@ def raw_order_rows_suite(target: WarehouseTarget, settings: GateSettings, order_
 
 def raw_customers_suite() -> list[gxe.Expectation]:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, description="raw.customers has rows"),
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1, description="raw.customers has rows",
+            meta=wording(
+                "no customer was delivered", "put the customers file(s) in the data directory", counted=None
+            ),
+        ),
         *[
-            gxe.ExpectColumnValuesToNotBeNull(column=column, description=f"every customer has {column}")
+            gxe.ExpectColumnValuesToNotBeNull(
+                column=column, description=f"every customer has {column}",
+                meta=wording(f"without {column}", "fix the file: every customer needs one"),
+            )
             for column in ("customer_id", "created_at")
         ],
     ]
@@ -239,11 +315,25 @@ def raw_customers_suite() -> list[gxe.Expectation]:
 
 def customer_segments_suite() -> list[gxe.Expectation]:
     return [
-        gxe.ExpectColumnValuesToNotBeNull(column="customer_id", description="every row has a customer_id"),
-        gxe.ExpectColumnValuesToBeUnique(column="customer_id", description="no customer is in two segments"),
-        gxe.ExpectColumnValuesToNotBeNull(column="segment_name", description="every customer has a segment"),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="customer_id", description="every row has a customer_id",
+            meta=wording("without customer_id", OUTPUT_DEFECT_ADVICE),
+        ),
+        gxe.ExpectColumnValuesToBeUnique(
+            column="customer_id", description="no customer is in two segments",
+            meta=wording("in two segments", OUTPUT_DEFECT_ADVICE, counted="customer row"),
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="segment_name", description="every customer has a segment",
+            meta=wording("without a segment", OUTPUT_DEFECT_ADVICE, counted="customer"),
+        ),
         ExpectNoOffendingRows(
             description="every staged customer created by the as-of date is segmented",
+            meta=wording(
+                "segmented customers differ in number from the staged customers created by the as-of date",
+                OUTPUT_DEFECT_ADVICE,
+                counted=None,
+            ),
             # GX leaves aliasing {batch} to queries with a join (PostgreSQL needs one on every subquery).
             # Customers created after a back-dated as-of date are not scored yet; with no segments at all,
             # every staged customer is expected.
@@ -264,7 +354,8 @@ def customer_segments_suite() -> list[gxe.Expectation]:
 def customer_scores_suite(settings: GateSettings) -> list[gxe.Expectation]:
     return [
         gxe.ExpectColumnValuesToBeBetween(
-            column="composite_score", min_value=0, max_value=100, description="composite scores lie in 0..100"
+            column="composite_score", min_value=0, max_value=100, description="composite scores lie in 0..100",
+            meta=wording("with a composite_score outside 0 to 100", OUTPUT_DEFECT_ADVICE, counted="customer"),
         ),
         *[
             gxe.ExpectColumnValuesToBeBetween(
@@ -272,6 +363,10 @@ def customer_scores_suite(settings: GateSettings) -> list[gxe.Expectation]:
                 min_value=1,
                 max_value=settings.rfm_bucket_count,
                 description=f"{column}s lie in 1..{settings.rfm_bucket_count}",
+                meta=wording(
+                    f"with a {column} outside 1 to {settings.rfm_bucket_count}", OUTPUT_DEFECT_ADVICE,
+                    counted="customer",
+                ),
             )
             for column in ("recency_score", "frequency_score", "monetary_score")
         ],
@@ -282,6 +377,11 @@ def segment_summary_suite(target: WarehouseTarget, settings: GateSettings) -> li
     share_bands = [
         ExpectNoOffendingRows(
             description=f"{segment_name} holds {min_share:.1%} to {max_share:.1%} of customers",
+            meta=wording(
+                f"{segment_name} holds a share of customers outside its band of {min_share:.1%} to {max_share:.1%}",
+                "the published tables were kept; check the delivery, or adjust segment_share_bands",
+                counted=None,
+            ),
             # A segment missing from the summary is reported too, with a null share.
             unexpected_rows_query=(
                 "select band.segment_name, summary.customer_share, band.min_share, band.max_share "
@@ -297,7 +397,8 @@ def segment_summary_suite(target: WarehouseTarget, settings: GateSettings) -> li
     ]
     return [
         gxe.ExpectColumnValuesToBeBetween(
-            column="customer_share", min_value=0, max_value=1, description="segment shares lie in 0..1"
+            column="customer_share", min_value=0, max_value=1, description="segment shares lie in 0..1",
+            meta=wording("with a customer_share outside 0 to 1", OUTPUT_DEFECT_ADVICE, counted="segment"),
         ),
         *share_bands,
     ]
@@ -316,14 +417,23 @@ def error_messages(result: ExpectationValidationResult) -> list[str]:
     return list(dict.fromkeys(messages))
 
 
-def outcome_of(result: ExpectationValidationResult, table: str) -> ExpectationOutcome:
+def example_keys(rows: list[Mapping[str, Any]], key_column: str | None) -> list[str]:
+    """The first few distinct, non-null keys among offending rows."""
+    keys = (row.get(key_column) for row in rows) if key_column else ()
+    return list(dict.fromkeys(str(key) for key in keys if key is not None))[:EXAMPLE_KEY_COUNT]
+
+
+def outcome_of(result: ExpectationValidationResult, table: str, key_column: str | None) -> ExpectationOutcome:
     configuration = result.expectation_config
     details = result.result or {}
     observed_value = details.get("observed_value", details.get("unexpected_count"))
     if "unexpected_rows" in details.get("details", {}):
         examples = list(details["details"]["unexpected_rows"])
+        offending_rows = examples
     else:
         examples = list(details.get("partial_unexpected_list", []))
+        offending_rows = list(details.get("partial_unexpected_index_list") or [])
+    meta = configuration.meta or {}
     messages = error_messages(result)
     if not messages and observed_value is None:
         messages = ["no value could be computed (is the table empty?)"]
@@ -336,7 +446,51 @@ def outcome_of(result: ExpectationValidationResult, table: str) -> ExpectationOu
         observed_value=observed_value,
         unexpected_examples=examples,
         error="; ".join(messages) or None,
+        example_keys=example_keys(offending_rows, key_column),
+        problem=meta.get("problem"),
+        advice=meta.get("advice"),
+        counted=meta.get("counted"),
     )
+
+
+def failure_sentences(result: GateResult) -> list[str]:
+    """One sentence per failed check of a gate. Of a table with no rows only that is said: its row checks
+    could not be computed, and saying so for each would bury the one thing to fix."""
+    empty_tables = {
+        outcome.table
+        for outcome in result.failures
+        if outcome.expectation_type == "expect_table_row_count_to_be_between" and outcome.observed_value == 0
+    }
+    return [
+        failure_sentence(outcome)
+        for outcome in result.failures
+        if outcome.table not in empty_tables or outcome.expectation_type == "expect_table_row_count_to_be_between"
+    ]
+
+
+def failure_sentence(outcome: ExpectationOutcome) -> str:
+    """A failed check as one sentence a person reads: the input, what is wrong, how many rows, a few of
+    their keys, and what to do."""
+    subject = outcome.table.removeprefix("raw.")
+    if outcome.error is not None or outcome.problem is None:
+        return (
+            f"{subject}: the check that {outcome.description} could not be computed ({outcome.error}); the "
+            "published tables were kept, see the gate's Data Docs"
+        )
+    if outcome.expectation_type == "expect_column_max_to_be_between":
+        newest = outcome.observed_value
+        what = (
+            f"the newest order, of {newest:%Y-%m-%d %H:%M}, is more than {outcome.problem}"
+            if isinstance(newest, datetime)
+            else f"no order with a readable date lies within {outcome.problem}"
+        )
+        return f"{subject}: {what}; {outcome.advice}"
+    if outcome.counted is None:
+        return f"{subject}: {outcome.problem}; {outcome.advice}"
+    count = outcome.observed_value
+    counted = outcome.counted if count == 1 else f"{outcome.counted}s"
+    keys = f" ({', '.join(outcome.example_keys)})" if outcome.example_keys else ""
+    return f"{subject}: {count:,} {counted} {outcome.problem}{keys}; {outcome.advice}"
 
 
 def add_data_docs_site(context: AbstractDataContext, folder: Path) -> str:
@@ -357,10 +511,10 @@ def add_data_docs_site(context: AbstractDataContext, folder: Path) -> str:
 def run_gate(
     gate: str,
     target: WarehouseTarget,
-    suites: Mapping[str, tuple[str, list[gxe.Expectation]]],
+    suites: Mapping[str, GatedQuery],
     data_docs_folder: Path | None,
 ) -> GateResult:
-    """Validates each `table -> (query, expectations)` of `suites` in the warehouse, one GX checkpoint per
+    """Validates each `table -> GatedQuery` of `suites` in the warehouse, one GX checkpoint per
     table, since each table's batch may need parameters of its own (Spark passes a DataFrame).
 
     Tables are read through queries, not table assets: with DuckDB 2.0, duckdb-engine's column reflection
@@ -372,9 +526,9 @@ def run_gate(
     site_names = [add_data_docs_site(context, site_folder)] if site_folder is not None else []
     outcomes = []
     with target.gate_data_source(context) as add_batch:
-        for table, (query, expectations) in suites.items():
-            batch_definition, batch_parameters = add_batch(table, query)
-            suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=expectations))
+        for table, gated in suites.items():
+            batch_definition, batch_parameters = add_batch(table, gated.query)
+            suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=gated.expectations))
             validation_definition = context.validation_definitions.add(
                 gx.ValidationDefinition(name=table, data=batch_definition, suite=suite)
             )
@@ -383,12 +537,16 @@ def run_gate(
                     name=f"{gate} {table}",
                     validation_definitions=[validation_definition],
                     actions=[UpdateDataDocsAction(name="update_data_docs", site_names=site_names)] if site_names else [],
-                    result_format=RESULT_FORMAT,
+                    result_format=(
+                        {"result_format": RESULT_FORMAT, "unexpected_index_column_names": [gated.key_column]}
+                        if gated.key_column
+                        else RESULT_FORMAT
+                    ),
                 )
             )
             checkpoint_result = checkpoint.run(batch_parameters=batch_parameters)
             outcomes += [
-                outcome_of(result, table=suite_result.suite_name)
+                outcome_of(result, table=suite_result.suite_name, key_column=gated.key_column)
                 for suite_result in checkpoint_result.run_results.values()
                 for result in suite_result.results
             ]
@@ -398,6 +556,15 @@ def run_gate(
         expectations=outcomes,
         data_docs_index=site_folder / "index.html" if site_folder is not None else None,
     )
+
+
+def scored_as_of(now: datetime, as_of_date: date | None) -> datetime:
+    """The moment a run scores as of: the end of the as-of date when that lies in the past, else the run's
+    clock. Freshness is measured from it, so a past as-of date asks for data fresh relative to that date,
+    not to the wall clock."""
+    if as_of_date is None:
+        return now
+    return min(now, datetime.combine(as_of_date + timedelta(days=1), time()))
 
 
 def check_raw(
@@ -410,8 +577,8 @@ def check_raw(
 ) -> GateResult:
     """Gate on `raw.orders` and `raw.customers` as loaded, before dbt builds anything.
 
-    `now` is the run's clock (naive UTC like the loader's `loaded_at`, or timezone-aware) for the freshness
-    check. With `data_docs_folder`, GX's HTML Data Docs of this run are written to its `raw/` folder.
+    `now` is the moment the run scores as of (`scored_as_of`: naive UTC like the loader's `loaded_at`, or
+    timezone-aware) for the freshness check, which looks at the orders before it. With `data_docs_folder`, GX's HTML Data Docs of this run are written to its `raw/` folder.
     `appended_at` is the load time of the rows a load appended: the row-level order checks then look at
     those rows only (the earlier rows passed an earlier gate), while presence and freshness still look at
     every row. A re-sent order_id in a later delivery is then a new version, which staging applies (last
@@ -425,12 +592,23 @@ def check_raw(
         order_row_count = target.query("select count(*) from raw.orders" + loaded_at_filter(appended_at))[0][0]
     order_rows_suite = raw_order_rows_suite(target, settings, order_row_count)
     if appended_at is None:
-        order_suites = {"raw.orders": (raw_orders_query(target), raw_orders_table_suite(now, settings) + order_rows_suite)}
+        order_suites = {
+            "raw.orders": GatedQuery(
+                raw_orders_query(target, now), raw_orders_table_suite(now, settings) + order_rows_suite, "order_id"
+            )
+        }
     else:
-        order_suites = {"raw.orders": (raw_order_times_query(target), raw_orders_table_suite(now, settings))}
+        order_suites = {
+            "raw.orders": GatedQuery(raw_order_times_query(target, now), raw_orders_table_suite(now, settings))
+        }
         if has_appended_orders:
-            order_suites["raw.orders appended"] = (raw_orders_query(target, appended_at), order_rows_suite)
-    suites = {**order_suites, "raw.customers": (raw_customers_query(target), raw_customers_suite())}
+            order_suites["raw.orders (new files)"] = GatedQuery(
+                raw_orders_query(target, now, appended_at), order_rows_suite, "order_id"
+            )
+    suites = {
+        **order_suites,
+        "raw.customers": GatedQuery(raw_customers_query(target), raw_customers_suite(), "customer_id"),
+    }
     return run_gate(RAW_GATE, target, suites, data_docs_folder)
 
 
@@ -441,18 +619,21 @@ def check_outputs(
     within their bands, and as many segmented customers as staged ones created by the as-of date. With
     `data_docs_folder`, GX's HTML Data Docs of this run are written to its `outputs/` folder."""
     suites = {
-        "marts.dim_customer_segments": (
+        "marts.dim_customer_segments": GatedQuery(
             "select customer_id, segment_name, as_of_date from marts.dim_customer_segments",
             customer_segments_suite(),
+            "customer_id",
         ),
-        "marts.fct_customer_scores": (
+        "marts.fct_customer_scores": GatedQuery(
             "select customer_id, composite_score, recency_score, frequency_score, monetary_score "
             "from marts.fct_customer_scores",
             customer_scores_suite(settings),
+            "customer_id",
         ),
-        "marts.segment_summary": (
+        "marts.segment_summary": GatedQuery(
             "select segment_name, customer_share from marts.segment_summary",
             segment_summary_suite(target, settings),
+            "segment_name",
         ),
     }
     return run_gate(OUTPUTS_GATE, target, suites, data_docs_folder)

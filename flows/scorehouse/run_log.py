@@ -16,13 +16,22 @@ RUN_LOG_TABLE = "main.run_log"
 SQL_TYPES = {"str": "varchar", "datetime": "timestamp", "int": "bigint"}
 
 
+RUNNING = "running"
+INTERRUPTED = "interrupted"
+INTERRUPTED_MESSAGE = (
+    "the run stopped before it finished (killed, or the machine went down); the published tables stayed as they "
+    "were, and the next run loaded and checked every file again"
+)
+
+
 @dataclass(frozen=True)
 class RunRecord:
-    """status: 'published' (new outputs), 'unchanged' (outputs equal the published ones) or 'failed'."""
+    """status: 'published' (new outputs), 'unchanged' (outputs equal the published ones), 'failed',
+    'running' while the run goes on, or 'interrupted' for a run that never finished."""
 
     run_id: str
     started_at: datetime
-    finished_at: datetime
+    finished_at: datetime | None
     status: str
     data_dir: str
     raw_rows: int | None
@@ -38,13 +47,31 @@ def column_definitions() -> str:
     return ", ".join(f"{field.name} {SQL_TYPES[str(field.type).split(' | ')[0]]}" for field in fields(RunRecord))
 
 
-def append_run(run_log_path: Path, record: RunRecord) -> None:
+def record_run(run_log_path: Path, record: RunRecord) -> None:
+    """Writes the run's row, replacing what an earlier call wrote for the same run: a run is recorded as
+    running when it starts, so that a run killed on the way still leaves its row."""
     run_log_path.parent.mkdir(parents=True, exist_ok=True)
     values = asdict(record)
     with duckdb.connect(str(run_log_path)) as connection:
         connection.execute(f"create table if not exists {RUN_LOG_TABLE} ({column_definitions()})")
+        connection.execute("begin")
+        connection.execute(f"delete from {RUN_LOG_TABLE} where run_id = ?", [record.run_id])
         connection.execute(
             f"insert into {RUN_LOG_TABLE} values ({', '.join('?' for _ in values)})", list(values.values())
+        )
+        connection.execute("commit")
+
+
+def mark_interrupted_runs(run_log_path: Path) -> None:
+    """Marks as interrupted the runs still recorded as running. Called by a run holding the warehouse's
+    refresh lock, so no other run of it is alive."""
+    if not run_log_path.exists():
+        return
+    with duckdb.connect(str(run_log_path)) as connection:
+        connection.execute(
+            f"update {RUN_LOG_TABLE} set status = ?, failed_check = coalesce(failed_check, ?), message = ? "
+            "where status = ?",
+            [INTERRUPTED, "a kill or a machine stop", INTERRUPTED_MESSAGE, RUNNING],
         )
 
 
@@ -53,3 +80,9 @@ def read_runs(run_log_path: Path) -> list[dict]:
         cursor = connection.execute(f"select * from {RUN_LOG_TABLE} order by started_at, run_id")
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def has_publication(run_log_path: Path) -> bool:
+    """Whether any recorded run published (or kept) the BI tables, so that there is a publication to report
+    on."""
+    return any(run["status"] in ("published", "unchanged") for run in read_runs(run_log_path))

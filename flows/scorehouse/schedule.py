@@ -25,24 +25,24 @@ from prefect import serve
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron, Schedule
-from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
 from pydantic import ValidationError
 
+from scorehouse.errors import UserFacingError
 from scorehouse.scoring_flow import refresh_scores
 
 LOCAL_HOST = "127.0.0.1"
 # refreshes of one warehouse must queue, not overlap; the flow's file lock only refuses the second one
 DEPLOYMENT_CONCURRENCY_LIMIT = 1
-SERVER_STARTUP_TIMEOUT_SECONDS = 60.0
 SERVER_STOP_TIMEOUT_SECONDS = 15.0
 HEALTH_POLL_INTERVAL_SECONDS = 0.25
 
 
-class InvalidSchedule(ValueError):
+class InvalidSchedule(UserFacingError, ValueError):
     """The cron string or the timezone of a schedule is not valid."""
 
 
-class PrefectServerFailed(RuntimeError):
+class PrefectServerFailed(UserFacingError, RuntimeError):
     """The local Prefect server exited or did not answer its health check in time."""
 
 
@@ -100,8 +100,9 @@ def free_local_port() -> int:
 
 def wait_until_healthy(api_url: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
     """Blocks until the server answers its health endpoint; the server needs a few seconds to migrate its
-    database and start its services."""
-    deadline = time.monotonic() + SERVER_STARTUP_TIMEOUT_SECONDS
+    database and start its services, more on a busy machine."""
+    allowance = PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+    deadline = time.monotonic() + allowance
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise PrefectServerFailed(f"the local Prefect server exited with code {server.returncode}; see {log_path}")
@@ -112,8 +113,27 @@ def wait_until_healthy(api_url: str, server: subprocess.Popen[bytes], log_path: 
             pass
         time.sleep(HEALTH_POLL_INTERVAL_SECONDS)
     raise PrefectServerFailed(
-        f"the local Prefect server did not answer within {SERVER_STARTUP_TIMEOUT_SECONDS:.0f} s; see {log_path}"
+        f"the local Prefect server did not answer within {allowance} s; see {log_path}, and set "
+        "PREFECT_API_URL to a running Prefect server or raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
     )
+
+
+def start_temporary_prefect_server() -> None:
+    """Without PREFECT_API_URL, Prefect records a flow's runs in a temporary local server that it starts on
+    first use and stops at exit. Started here, before the flow, so that a server that cannot start ends in one
+    sentence instead of a traceback from inside the flow."""
+    if PREFECT_API_URL.value():
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    try:
+        SubprocessASGIServer().start()
+    except (RuntimeError, httpx.HTTPError) as error:
+        raise PrefectServerFailed(
+            "the temporary Prefect server that records the refresh did not start within "
+            f"{PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()} s; set PREFECT_API_URL to a running "
+            "Prefect server, or raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS on a busy machine"
+        ) from error
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +32,20 @@ from scorehouse.churn_model import FITTED, ChurnModelFit, fit_churn_model
 from scorehouse.contract import ContractError, EntityFiles, check_data_dir
 from scorehouse.customer_value_fitting import fit_customer_value, log_fit_outcomes
 from scorehouse.dbt_runner import PROJECT_DIR, REFRESH_BUILD, DbtFailed, run_dbt
+from scorehouse.errors import UserFacingError
 from scorehouse.loading import RawLoad
 from scorehouse.loading import logger as loading_logger
-from scorehouse.quality_gates import ExpectationOutcome, GateResult, GateSettings, check_outputs, check_raw
+from scorehouse.quality_gates import (
+    ExpectationOutcome,
+    GateResult,
+    GateSettings,
+    check_outputs,
+    check_raw,
+    failure_sentences,
+    scored_as_of,
+)
 from scorehouse.report import Report, write_report
-from scorehouse.run_log import RunRecord, append_run
+from scorehouse.run_log import RUNNING, RunRecord, has_publication, mark_interrupted_runs, record_run
 from scorehouse.warehouse_targets import (
     Publication,
     WarehousePaths,
@@ -68,23 +77,20 @@ def describe_outcome(outcome: ExpectationOutcome) -> str:
     return f"{outcome.expectation_type}({outcome.table}{'.' + outcome.column if outcome.column else ''})"
 
 
-class GateFailed(RuntimeError):
+class GateFailed(UserFacingError, RuntimeError):
     """A Great Expectations gate found bad data or could not compute a check."""
 
     def __init__(self, result: GateResult) -> None:
         self.result = result
-        failures = "; ".join(
-            f"{describe_outcome(outcome)} observed {outcome.error or outcome.observed_value!r}"
-            for outcome in result.failures
-        )
-        super().__init__(f"{result.gate} quality gate failed: {failures}")
+        # one sentence per failed check, each on its own line
+        super().__init__("\n".join(failure_sentences(result)))
 
 
-class RefreshAlreadyRunning(RuntimeError):
+class RefreshAlreadyRunning(UserFacingError, RuntimeError):
     """Another refresh holds the lock of this warehouse directory."""
 
 
-class InvalidSetting(ValueError):
+class InvalidSetting(UserFacingError, ValueError):
     """A dbt var that the Python side reads has an invalid value."""
 
 
@@ -249,14 +255,26 @@ def enforce(result: GateResult) -> None:
         raise GateFailed(result)
 
 
+def configured_as_of_date(dbt_vars: Mapping[str, Any] | None) -> date | None:
+    """The as-of date the run scores as of, or None for 'today' (the run's own date). dbt has validated the
+    var before anything was loaded."""
+    as_of_date = str(project_vars(dbt_vars)["as_of_date"])
+    return None if as_of_date == "today" else date.fromisoformat(as_of_date)
+
+
 @task(cache_policy=NO_CACHE)
-def raw_gate(target: WarehouseTarget, now: datetime, settings: GateSettings, raw_load: RawLoad) -> None:
-    """After an appending load (whose rows carry the run's clock as load time) the row-level checks look at
-    the new rows only."""
+def raw_gate(
+    target: WarehouseTarget, now: datetime, as_of_date: date | None, settings: GateSettings, raw_load: RawLoad
+) -> None:
+    """Freshness is measured from the moment the run scores as of. After an appending load (whose rows carry
+    the run's clock as load time) the row-level checks look at the new rows only."""
     appended_at = now if raw_load.is_append_only else None
     has_appended_orders = "orders" in raw_load.appended_entities
     enforce(
-        target.call(check_raw, target, now, settings, target.paths.data_docs, appended_at, has_appended_orders)
+        target.call(
+            check_raw, target, scored_as_of(now, as_of_date), settings, target.paths.data_docs, appended_at,
+            has_appended_orders,
+        )
     )
 
 
@@ -331,6 +349,14 @@ def publish_outputs(target: WarehouseTarget, run_id: str, published_at: datetime
     return publication
 
 
+@task(**WAREHOUSE_TASK_OPTIONS)
+def accept_load(target: WarehouseTarget, accepted_at: datetime) -> None:
+    """Only now may the next load append to this one's files: until a run gets here, every later run
+    reloads and checks all rows again, so a refused or half-processed delivery is never published by a
+    re-run."""
+    target.call(target.accept_load, accepted_at)
+
+
 def summarize(target: WarehouseTarget) -> tuple[dict[str, int], dict[str, int], list[dict[str, Any]]]:
     """Staged and quarantined counts per input, and the published segment summary (a dozen rows), for the
     report."""
@@ -382,10 +408,11 @@ def refresh_scores(
     """Scores every customer in `data_dir` and publishes the BI tables when every check passes.
 
     `dbt_vars` overrides dbt vars (as_of_date, weights, gate thresholds, ...). `now` (naive UTC) is the
-    run's clock: rows dated after it are quarantined and freshness is measured from it; injectable for tests.
-    `target_name` is the dbt target (duckdb, postgres, spark; default: $SCOREHOUSE_TARGET, else duckdb).
-    The build is incremental when the load only appended new files; `full_refresh` rebuilds every model
-    from all raw rows (needed after editing a model or a seed that staging reads, such as order_statuses).
+    run's clock: rows dated after it are quarantined, and freshness is measured from it or from the end of
+    an earlier as-of date; injectable for tests. `target_name` is the dbt target (duckdb, postgres, spark;
+    default: $SCOREHOUSE_TARGET, else duckdb). The build is incremental when the load only appended new
+    files to a load an earlier run published; `full_refresh` rebuilds every model from all raw rows (needed
+    after editing a model or a seed that staging reads, such as order_statuses).
     """
     paths = WarehousePaths(Path(warehouse_dir))
     target = target_named(target_name or configured_target_name(), paths)
@@ -394,12 +421,17 @@ def refresh_scores(
     run_id = flow_run.get_id() or uuid.uuid4().hex
     raw_counts: dict[str, int] = {}
     with refresh_lock(paths.lock):
+        mark_interrupted_runs(paths.run_log)
+        record_run(
+            paths.run_log,
+            RunRecord(run_id, started_at, None, RUNNING, str(data_dir), None, None, None, None, None, None),
+        )
         try:
             inputs = check_inputs(Path(data_dir))
             settings = check_settings(target, dbt_vars)
             raw_load = load_inputs(target, inputs, now)
             raw_counts = raw_load.row_counts
-            raw_gate(target, now, settings, raw_load)
+            raw_gate(target, now, configured_as_of_date(dbt_vars), settings, raw_load)
             rebuild = full_refresh or not raw_load.is_append_only
             build_models(target, dbt_vars, rebuild)
             fit_models(target, dbt_vars, now)
@@ -407,9 +439,10 @@ def refresh_scores(
             outputs_gate(target, settings)
             record_history(target, dbt_vars)
             publication = publish_outputs(target, run_id, now)
+            accept_load(target, now)
             staged, quarantined, summary = read_results(target)
         except Exception as error:
-            append_run(
+            record_run(
                 paths.run_log,
                 RunRecord(
                     run_id, started_at, utc_now(), "failed", str(data_dir), sum(raw_counts.values()) or None,
@@ -417,9 +450,10 @@ def refresh_scores(
                 ),
             )
             # the report of the last publication, now saying that this run failed and where
-            write_report_or_warn(target)
+            if has_publication(paths.run_log):
+                write_report_or_warn(target)
             raise
-        append_run(
+        record_run(
             paths.run_log,
             RunRecord(
                 run_id, started_at, utc_now(), "published" if publication.is_new else "unchanged", str(data_dir),

@@ -91,6 +91,10 @@ class SparkTarget(WarehouseTarget):
     def dbt_environment(self) -> dict[str, str]:
         return {**super().dbt_environment(), "SCOREHOUSE_SPARK_DIR": str(self.paths.spark.resolve())}
 
+    def utc_timestamp(self, expression: str) -> str:
+        # Spark's timestamp is an instant: its cast honours the offset and it reads in the session zone, UTC
+        return self.try_cast(expression, "timestamp")
+
     def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
         self.paths.spark.mkdir(parents=True, exist_ok=True)
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as executor:

@@ -1,7 +1,8 @@
-"""DuckDB connections of the Python steps (loading, gates, publishing), capped like dbt's own.
+"""DuckDB connections of the Python steps (loading, gates, publishing), capped and zoned like dbt's own.
 
 dbt's profile caps DuckDB's memory; without the same cap here, loading or gating 100M orders would take
-most of the machine.
+most of the machine. It also sets the session time zone to UTC: inherited from the machine, it would move
+every Parquet timestamp with a time zone by the machine's offset when read as text.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import duckdb
 
 MEMORY_LIMIT_VARIABLE = "SCOREHOUSE_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "6GB"  # profiles/profiles.yml falls back to the same value for dbt run by hand
+SESSION_TIME_ZONE = "UTC"  # profiles/profiles.yml sets the same for dbt
 
 
 def memory_limit() -> str:
@@ -20,4 +22,7 @@ def memory_limit() -> str:
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit()})
+    connection = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit()})
+    # a SET, not a connect option: DuckDB refuses TimeZone in the config before its time zone support loads
+    connection.execute(f"set TimeZone = '{SESSION_TIME_ZONE}'")
+    return connection

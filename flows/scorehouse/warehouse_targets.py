@@ -47,6 +47,7 @@ PUBLISHED_TABLES = (
     "marts.fct_campaign_segment_results",
     "marts.fct_fairness_audit",
     "marts.fct_score_validation",
+    "marts.fct_customer_value_validation",
     "marts.fct_rfm_grid",
     "marts.fct_composite_score_histogram",
     "marts.fct_customer_churn_predictions",
@@ -156,10 +157,20 @@ class WarehouseTarget(ABC):
         """SQL reading `expression` as `sql_type`, null when it cannot be read."""
         return f"try_cast({expression} as {sql_type})"
 
+    def utc_timestamp(self, expression: str) -> str:
+        """SQL reading `expression` as staging does (macro safe_utc_timestamp): a zone-free UTC timestamp,
+        its offset honoured, null when it cannot be read."""
+        return f"({self.try_cast(expression, 'timestamp with time zone')} at time zone 'UTC')"
+
     @abstractmethod
     def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
         """Loads the files into raw.<entity> for every contract entity, appending when only new files came
         (where the warehouse supports it) and replacing the tables otherwise."""
+
+    def accept_load(self, accepted_at: datetime) -> None:
+        """Records that the files loaded last passed every check and were published, so the next load may
+        append to them. A target whose every load replaces the raw tables whole checks every row on every
+        run and keeps no such record."""
 
     @abstractmethod
     def write_table(self, qualified_name: str, rows: pa.Table, *, append: bool) -> None:

@@ -4,6 +4,7 @@
     {%- do scorehouse.purchase_window_start_date() -%}
     {%- do scorehouse.numeric_var('rfm_bucket_count', 2, 100, whole_number=true) -%}
     {%- do scorehouse.rfm_tie_policy() -%}
+    {%- do scorehouse.rfm_cut_point_dimensions() -%}
     {%- do scorehouse.composite_weights() -%}
     {%- do scorehouse.numeric_var('vip_top_percent', 0, 100) -%}
     {%- do scorehouse.cross_sell_settings() -%}
@@ -28,4 +29,8 @@
     {%- do scorehouse.model_fit_max_customers() -%}
     {%- do scorehouse.segment_flags_source() -%}
     {%- do scorehouse.numeric_var('churn_risk_top_deciles', 1, 10, whole_number=true) -%}
+    {#- read by the refresh flow's quality gates, validated here with the rest before anything is loaded -#}
+    {%- do scorehouse.numeric_var('freshness_sla_hours', 1, 1000000) -%}
+    {%- do scorehouse.max_order_amount() -%}
+    {%- do scorehouse.numeric_var('raw_row_defect_tolerance', 0, 1) -%}
 {% endmacro %}

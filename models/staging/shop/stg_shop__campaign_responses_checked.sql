@@ -24,9 +24,10 @@ typed as (
         lower({{ clean_text('response_type') }}) as response_type,
         {{ dbt.safe_cast('revenue', dbt.type_numeric()) }} as revenue,
         {{ clean_text('revenue') }} is null as is_revenue_missing,
+        {{ has_decimals_beyond_numeric_scale('revenue') }} as has_revenue_extra_decimals,
 
         ----------  timestamps
-        {{ dbt.safe_cast('responded_at', api.Column.translate_type('timestamp')) }} as responded_at,
+        {{ safe_utc_timestamp('responded_at') }} as responded_at,
 
         ----------  lineage
         _source_file as source_file,
@@ -48,6 +49,7 @@ row_checked as (
             when typed.responded_at > typed.loaded_at then 'responded_at in the future'
             when typed.response_type is null then 'missing response_type'
             when typed.revenue is null and not typed.is_revenue_missing then 'invalid revenue'
+            when typed.has_revenue_extra_decimals then 'revenue with more than 6 decimals'
             when typed.revenue < 0 then 'negative revenue'
             when customers.customer_id is null then 'unknown customer_id'
             when campaign_sends.campaign_id is null then 'campaign not sent to customer_id'

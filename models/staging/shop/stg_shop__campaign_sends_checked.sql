@@ -21,7 +21,7 @@ typed as (
         {{ clean_text('is_control') }} is null as is_control_missing,
 
         ----------  timestamps
-        {{ dbt.safe_cast('sent_at', api.Column.translate_type('timestamp')) }} as sent_at,
+        {{ safe_utc_timestamp('sent_at') }} as sent_at,
 
         ----------  lineage
         _source_file as source_file,

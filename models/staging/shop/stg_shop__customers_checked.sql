@@ -19,7 +19,7 @@ typed as (
         {{ dbt.safe_cast('birth_year', dbt.type_int()) }} as birth_year,
 
         ----------  timestamps
-        {{ dbt.safe_cast('created_at', api.Column.translate_type('timestamp')) }} as created_at,
+        {{ safe_utc_timestamp('created_at') }} as created_at,
         created_at is null as is_created_at_missing,
 
         ----------  lineage

@@ -25,7 +25,7 @@ typed as (
         lower({{ clean_text('event_type') }}) as event_type,
 
         ----------  timestamps
-        {{ dbt.safe_cast('occurred_at', api.Column.translate_type('timestamp')) }} as occurred_at,
+        {{ safe_utc_timestamp('occurred_at') }} as occurred_at,
 
         ----------  lineage
         _source_file as source_file,

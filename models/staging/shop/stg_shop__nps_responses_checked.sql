@@ -25,7 +25,7 @@ typed as (
         {{ dbt.safe_cast('score', dbt.type_int()) }} as nps_score,
 
         ----------  timestamps
-        {{ dbt.safe_cast('responded_at', api.Column.translate_type('timestamp')) }} as responded_at,
+        {{ safe_utc_timestamp('responded_at') }} as responded_at,
 
         ----------  lineage
         _source_file as source_file,

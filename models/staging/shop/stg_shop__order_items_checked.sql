@@ -26,6 +26,7 @@ typed as (
         lower({{ clean_text('category') }}) as category,
         {{ dbt.safe_cast('quantity', dbt.type_int()) }} as quantity,
         {{ dbt.safe_cast('unit_price', dbt.type_numeric()) }} as unit_price,
+        {{ has_decimals_beyond_numeric_scale('unit_price') }} as has_unit_price_extra_decimals,
 
         ----------  lineage
         _source_file as source_file,
@@ -38,12 +39,21 @@ typed as (
 
 checked as (
     select
-        typed.*,
+        typed.order_id,
+        typed.product_id,
+        typed.category,
+        typed.quantity,
+        typed.unit_price,
+        typed.source_file,
+        typed.source_row_number,
+        typed.loaded_at,
+        typed.checked_at,
         case
             when typed.order_id is null then 'missing order_id'
             when typed.product_id is null then 'missing product_id'
             when typed.quantity is null or typed.quantity < 1 then 'invalid quantity'
             when typed.unit_price is null or typed.unit_price < 0 then 'invalid unit_price'
+            when typed.has_unit_price_extra_decimals then 'unit_price with more than 6 decimals'
             when orders.order_id is null then 'unknown order_id'
         end as quarantine_reason
     from typed

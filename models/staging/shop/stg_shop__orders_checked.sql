@@ -30,9 +30,10 @@ typed as (
         lower({{ clean_text('status') }}) as status,
         {{ dbt.safe_cast('amount', dbt.type_numeric()) }} as amount,
         amount is null as is_amount_missing,
+        {{ has_decimals_beyond_numeric_scale('amount') }} as has_amount_extra_decimals,
 
         ----------  timestamps
-        {{ dbt.safe_cast('ordered_at', api.Column.translate_type('timestamp')) }} as ordered_at,
+        {{ safe_utc_timestamp('ordered_at') }} as ordered_at,
         ordered_at is null as is_ordered_at_missing,
 
         ----------  lineage
@@ -57,7 +58,9 @@ row_checked as (
             when order_statuses.status is null then 'unknown status'
             when typed.is_amount_missing then 'missing amount'
             when typed.amount is null then 'invalid amount'
+            when typed.has_amount_extra_decimals then 'amount with more than 6 decimals'
             when typed.amount < 0 then 'negative amount'
+            when typed.amount > {{ max_order_amount() }} then 'amount above max_order_amount'
             when customers.customer_id is null then 'unknown customer_id'
         end as row_failure_reason
     from typed
