@@ -17,7 +17,8 @@ from scorehouse.scoring_flow import RefreshResult, refresh_scores
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "cross_sell_and_trends"
-AS_OF_VARS = {"as_of_date": "2025-06-30"}
+# The fixture's newest order before the end of the as-of date is of 2025-06-25: fresh enough for a week's SLA.
+AS_OF_VARS = {"as_of_date": "2025-06-30", "freshness_sla_hours": 24 * 7}
 RUN_CLOCK = datetime(2025, 7, 6, 0, 0, 0)
 # A second setting of every cross-sell and trend var, applied by rebuilding their models.
 WIDER_VARS = {

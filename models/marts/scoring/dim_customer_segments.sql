@@ -1,9 +1,10 @@
 -- The segment of every customer: a named R x FM segment from the segment map (prospect without a
--- purchase), the VIP flag and the churn-risk flag. By the RFM rules, VIP = top composite scores and churn
--- risk = segments marked in the seed; with `segment_flags_source: predictions_when_validated`, each flag comes
+-- purchase; a buyer without a purchase in the lookback window on the lowest recency row), the VIP flag and
+-- the churn-risk flag. By the RFM rules, VIP = top composite scores and churn risk = segments marked in the
+-- seed; with `segment_flags_source: predictions_when_validated`, each flag comes
 -- from its prediction (VIP: top predicted value; churn risk: top churn deciles) while that score passes its
--- validation lift in fct_score_validation, and from the RFM rule otherwise (no model, a skipped or failed
--- fit, or a score that does not tell churners apart).
+-- validation lift in fct_score_validation (the churn model also the RFM composite's AUC), and from the RFM
+-- rule otherwise (no model, a skipped or failed fit, or a score that does not tell churners apart).
 {%- set vip_top_percent = numeric_var('vip_top_percent', 0, 100) %}
 {%- set churn_risk_top_deciles = numeric_var('churn_risk_top_deciles', 1, 10, whole_number=true) %}
 {%- set predictions_allowed = segment_flags_source() == 'predictions_when_validated' %}
@@ -34,10 +35,15 @@ customer_value_predictions as (
     select * from {{ ref('fct_customer_value_predictions') }}
 ),
 
+-- a buyer with no purchase in the lookback window (frequency 0) sits on the lowest recency row, so that no
+-- segment whose description calls its members recent or active can hold them, whatever their recency rank
 on_segment_grid as (
     select
         customer_id,
-        {{ segment_grid_score('recency_score') }} as segment_recency_score,
+        case
+            when frequency = 0 then 1
+            else {{ segment_grid_score('recency_score') }}
+        end as segment_recency_score,
         {{ segment_grid_score('frequency_score') }} as segment_frequency_score,
         {{ segment_grid_score('monetary_score') }} as segment_monetary_score
     from customer_scores
@@ -53,32 +59,35 @@ with_frequency_monetary as (
     from on_segment_grid
 ),
 
+-- VIP is exactly the top vip_top_percent of the buyers, so equal composites at the cut-off are split: the
+-- higher spend in the window first, then customer_id
 composite_ranked as (
     select
         customer_id,
-        -- equal composite scores share a rank, so ties at the cut-off are all VIP or none
-        rank() over (order by composite_score desc) as composite_rank,
+        row_number() over (order by composite_score desc, monetary desc, customer_id) as composite_rank,
         count(*) over () as scored_customer_count
     from customer_scores
     where has_purchased
 ),
 
--- equal predicted values share a rank, as equal composites do for the RFM rule
+-- equal predicted values at the cut-off are split by customer_id, for the same exact share
 predicted_value_ranked as (
     select
         customer_id,
-        rank() over (order by predicted_value desc) as predicted_value_rank,
+        row_number() over (order by predicted_value desc, customer_id) as predicted_value_rank,
         count(*) over () as valued_customer_count
     from customer_value_predictions
     where predicted_value is not null
 ),
 
--- the scores allowed to set a flag: asked for by the var, and validated at the validation cutoff this run
+-- the scores allowed to set a flag: asked for by the var, and validated at the validation cutoff this run; the
+-- churn model must also rank churners better than the RFM composite whose rule it would replace
 validated_scores as (
     select distinct score_name
     from score_validation
     where {{ 'true' if predictions_allowed else 'false' }}
         and {{ score_lift_reaches_minimum('top_decile_outcome_rate', 'bottom_decile_outcome_rate') }}
+        and (score_name <> 'churn_probability' or auc_gain_over_rfm_composite > 0)
 ),
 
 -- one row whatever validated_scores holds (an aggregate without group by)

@@ -1,4 +1,4 @@
--- R, F and M scores of every customer as of the as-of date. Only customers with a purchase are ranked;
+-- R, F and M scores of every customer as of the as-of date. Only customers with a purchase are scored;
 -- prospects keep null scores.
 with
 
@@ -16,14 +16,16 @@ purchasers as (
     where has_purchased
 ),
 
-scored as (
-    select
-        customer_id,
-        -- fewer days since the last purchase is better, so recency ranks in reverse
-        {{ rfm_score('recency_days', higher_is_better=false) }} as recency_score,
-        {{ rfm_score('frequency') }} as frequency_score,
-        {{ rfm_score('monetary') }} as monetary_score
-    from purchasers
+recency_scored as (
+    {{ rfm_dimension_scores('purchasers', 'recency') }}
+),
+
+frequency_scored as (
+    {{ rfm_dimension_scores('purchasers', 'frequency') }}
+),
+
+monetary_scored as (
+    {{ rfm_dimension_scores('purchasers', 'monetary') }}
 ),
 
 joined as (
@@ -34,12 +36,16 @@ joined as (
         customers.recency_days,
         customers.frequency,
         customers.monetary,
-        scored.recency_score,
-        scored.frequency_score,
-        scored.monetary_score
+        recency_scored.recency_score,
+        frequency_scored.frequency_score,
+        monetary_scored.monetary_score
     from customers
-    left join scored
-        on customers.customer_id = scored.customer_id
+    left join recency_scored
+        on customers.customer_id = recency_scored.customer_id
+    left join frequency_scored
+        on customers.customer_id = frequency_scored.customer_id
+    left join monetary_scored
+        on customers.customer_id = monetary_scored.customer_id
 )
 
 select * from joined
