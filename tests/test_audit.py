@@ -81,12 +81,16 @@ def test_score_validation_of_the_known_answer_set(known_answer_run: RefreshResul
     100 x (R + F + M - 3) / 12: C01 83.33, C04 50, C05 25, C06 41.67. C05 and C06 buy nothing in
     (V, 2025-06-30] (churned); C01 (2025-03-01 ...) and C04 (2025-03-15) do. Lowest composite first, the four
     sit in deciles floor((2p - 1) x 10 / 8) + 1 = 2, 4, 7, 9, and both churners rank above both others:
-    AUC 1, Gini 1; the bottom decile has no churner, so no lift, and no warning."""
+    AUC 1, Gini 1; the bottom decile has no churner, so no lift, and no warning. Base rate 2 / 4: the top
+    decile churns 1 / 0.5 = 2 times as often; the two churners are captured by decile 4 (gain 0.5, 1, 1, 1).
+    The composite is no probability and has no baseline but itself: no Brier score, ECE or AUC gain."""
     rows = published_rows(
         known_answer_run,
         """
         select score_name, validation_cutoff_date, decile, mean_score_value, outcome_rate,
-               top_decile_outcome_rate, bottom_decile_outcome_rate, lift, auc, gini
+               top_decile_outcome_rate, bottom_decile_outcome_rate, lift, auc, gini,
+               cumulative_outcome_capture, top_decile_lift_over_base_rate, auc_gain_over_rfm_composite,
+               brier_score, expected_calibration_error
         from marts.fct_score_validation order by score_name, decile
         """,
     )
@@ -94,7 +98,9 @@ def test_score_validation_of_the_known_answer_set(known_answer_run: RefreshResul
     assert [row[:3] for row in rows] == [("rfm_composite", cutoff, decile) for decile in (2, 4, 7, 9)]
     assert [round(row[3], 9) for row in rows] == [25.0, round(125 / 3, 9), 50.0, round(250 / 3, 9)]
     assert [row[4] for row in rows] == [1.0, 1.0, 0.0, 0.0]
-    assert {row[5:] for row in rows} == {(1.0, 0.0, None, 1.0, 1.0)}
+    assert {row[5:10] for row in rows} == {(1.0, 0.0, None, 1.0, 1.0)}
+    assert [row[10] for row in rows] == [0.5, 1.0, 1.0, 1.0]
+    assert {row[11:] for row in rows} == {(2.0, None, None, None)}
 
 
 @pytest.mark.parametrize(

@@ -39,14 +39,18 @@ HORIZON = timedelta(days=180)
 CUTOFF_DATES = {"training": AS_OF - 2 * HORIZON, "validation": AS_OF - HORIZON, "scoring": AS_OF}
 # the default of var churn_model_features
 CHURN_MODEL_FEATURES = [
-    "recency_days", "frequency", "monetary", "purchase_count", "lifetime_revenue", "average_order_value",
-    "tenure_days", "days_since_first_purchase",
+    "capped_recency_days", "horizon_purchase_count", "horizon_revenue", "prior_horizon_purchase_count",
+    "capped_days_since_first_purchase",
 ]
+# the cap of the default day features: twice the horizon, the distance from the training to the scoring cutoff
+CAPPED_DAYS = 2 * HORIZON.days
 PROBABILITY_TOLERANCE = 1e-9
-FEATURE_COLUMNS = (
+# the features int_customers_summarized also has, at the as-of date
+SUMMARIZED_FEATURE_COLUMNS = (
     "has_purchased", "recency_days", "frequency", "monetary", "purchase_count", "lifetime_revenue",
-    "average_order_value", "tenure_days", "days_since_first_purchase", "event_count",
+    "average_order_value", "tenure_days", "event_count",
 )
+FEATURE_COLUMNS = (*SUMMARIZED_FEATURE_COLUMNS, "days_since_first_purchase", *CHURN_MODEL_FEATURES)
 ROUND_TRIP_TABLE = "round_trip_check.fitted_rows"
 
 
@@ -185,7 +189,7 @@ def test_cutoffs_are_one_and_two_horizons_before_the_as_of_date(demo_run: Refres
 
 def test_features_at_the_scoring_cutoff_are_the_scores_inputs(demo_run: RefreshResult) -> None:
     """Same definitions as int_customers_summarized, which the RFM scores read, customer by customer."""
-    columns = ", ".join(column for column in FEATURE_COLUMNS if column != "days_since_first_purchase")
+    columns = ", ".join(SUMMARIZED_FEATURE_COLUMNS)
     summarized = read_working(demo_run, f"select customer_id, {columns} from intermediate.int_customers_summarized")
     at_scoring = read_working(
         demo_run,
@@ -486,3 +490,103 @@ def test_validated_predictions_switch_the_segment_flags(demo_run: RefreshResult,
     assert any(by_predictions[customer_id][2] != by_rules[customer_id][2] for customer_id in by_rules)
     if not value_passes:
         assert all(by_predictions[customer_id][1] == by_rules[customer_id][1] for customer_id in by_rules)
+
+
+def test_default_churn_features_neither_repeat_one_another_nor_leave_the_training_range(
+    demo_run: RefreshResult,
+) -> None:
+    """At the training cutoff no default feature is a copy of another (on the model's ln(1 + x) scale no two
+    correlate above 0.95), and the capped day counts span exactly 0 to 2H at every cutoff, so the scoring
+    cutoff asks about no tenure or recency the model was not fitted on."""
+    target = working_target(demo_run)
+    training = read_training_set(target, CHURN_MODEL_FEATURES)
+    transformed = np.log1p(training.features)
+    correlations = np.corrcoef(transformed, rowvar=False)
+    for first, second in zip(*np.triu_indices(len(CHURN_MODEL_FEATURES), k=1), strict=True):
+        pair = (CHURN_MODEL_FEATURES[first], CHURN_MODEL_FEATURES[second])
+        assert not np.array_equal(training.features[:, first], training.features[:, second]), pair
+        assert abs(correlations[first, second]) < 0.95, (pair, correlations[first, second])
+    ranges = read_working(
+        demo_run,
+        "select cutoff_role, min(capped_recency_days), max(capped_recency_days), "
+        "min(capped_days_since_first_purchase), max(capped_days_since_first_purchase) "
+        "from intermediate.int_customer_features_at_cutoffs where has_purchased group by cutoff_role",
+    )
+    assert {row[0]: row[1:] for row in ranges} == {role: (0, CAPPED_DAYS, 0, CAPPED_DAYS) for role in CUTOFF_DATES}
+
+
+def churn_validation(working: Path) -> dict[str, float]:
+    """The churn model's score-level row of fct_score_validation in the warehouse file `working`."""
+    columns = (
+        "score_customer_count", "score_outcome_rate", "score_mean_predicted_outcome", "brier_score",
+        "expected_calibration_error", "auc", "auc_gain_over_rfm_composite",
+    )
+    with duckdb.connect(str(working), read_only=True) as connection:
+        rows = connection.execute(
+            f"select distinct {', '.join(columns)} from marts.fct_score_validation "
+            "where score_name = 'churn_probability'"
+        ).fetchall()
+    assert len(rows) == 1
+    return dict(zip(columns, rows[0], strict=True))
+
+
+def test_churn_probabilities_are_calibrated_at_the_validation_cutoff(demo_run: RefreshResult) -> None:
+    """Fitted at the training cutoff and scored at the validation cutoff, the model's mean churn probability
+    is within 0.03 of the churn rate observed in the 180 days after it, and its calibration error over the
+    deciles within 0.05. The published Brier score and ECE reconcile with the customers' own rows."""
+    validation = churn_validation(demo_run.paths.working)
+    logging.getLogger(__name__).info("churn model at the validation cutoff: %s", validation)
+    assert abs(validation["score_mean_predicted_outcome"] - validation["score_outcome_rate"]) <= 0.03
+    assert validation["expected_calibration_error"] <= 0.05
+    outcomes = read_working(
+        demo_run,
+        "select churn_probability, case when is_churned then 1 else 0 end "
+        "from intermediate.int_customer_churn_probabilities "
+        "where cutoff_role = 'validation' and churn_probability is not null",
+    )
+    probabilities, churned = np.array(outcomes, dtype=float).T
+    assert len(outcomes) == validation["score_customer_count"]
+    assert validation["brier_score"] == pytest.approx(np.mean((probabilities - churned) ** 2), abs=1e-8)
+    deciles = read_working(
+        demo_run,
+        "select customer_count, mean_predicted_outcome, outcome_rate from marts.fct_score_validation "
+        "where score_name = 'churn_probability'",
+    )
+    assert validation["expected_calibration_error"] == pytest.approx(
+        sum(count * abs(predicted - rate) for count, predicted, rate in deciles) / len(outcomes), abs=1e-8
+    )
+
+
+def test_a_churn_model_no_better_than_the_rfm_composite_warns_and_keeps_the_rfm_churn_flag(
+    demo_run: RefreshResult, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A churn model refitted on average order value alone ranks churners worse than the RFM composite at the
+    validation cutoff. With the lift bar lowered to 0, so that only the comparison with the composite can
+    hold the flag back, the build warns and churn risk keeps the RFM rule under
+    `segment_flags_source: predictions_when_validated`."""
+    paths = WarehousePaths(tmp_path / "warehouse")
+    paths.directory.mkdir()
+    shutil.copy(demo_run.paths.working, paths.working)
+    target = target_named("duckdb", paths)
+    weak_features = ["average_order_value"]
+    assert fit_churn_model(target, weak_features, 100, RUN_CLOCK + timedelta(days=1)).status == "fitted"
+    weak_vars = {
+        **DEMO_VARS, "churn_model_features": weak_features, "segment_flags_source": "predictions_when_validated",
+        "min_score_lift": 0,
+    }
+    with caplog.at_level(logging.WARNING):
+        run_dbt(
+            ["build", "--select", "int_customer_churn_probabilities+", "--exclude", "fct_customer_score_history+",
+             "--exclude-resource-type", "unit_test"],
+            target.dbt_environment(), weak_vars, logging.getLogger(__name__), paths.dbt_target,
+        )
+    validation = churn_validation(paths.working)
+    assert validation["auc_gain_over_rfm_composite"] < 0, validation
+    assert "Warning in test churn_model_beats_rfm_composite" in caplog.text
+    query = "select customer_id, is_churn_risk, churn_risk_flag_source from marts.dim_customer_segments"
+    by_rules = {row[0]: row[1] for row in read_working(demo_run, query)}
+    with duckdb.connect(str(paths.working), read_only=True) as connection:
+        fallen_back = connection.execute(query).fetchall()
+    assert {row[2] for row in fallen_back} == {"rfm_rules"}
+    assert {row[0]: row[1] for row in fallen_back} == by_rules
+

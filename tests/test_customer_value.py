@@ -205,8 +205,10 @@ def test_too_few_repeat_customers_are_reported():
 
 
 def test_a_fit_the_data_do_not_identify_is_reported():
-    # every customer spends exactly the same: no spread between purchases or customers, so p and q run off
-    with pytest.raises(FitNotConverged, match=r"^The Gamma-Gamma fit ran p, q to the edge of its search range"):
+    # every customer spends exactly the same: no spread between purchases or customers. Which parameter runs
+    # off first, or whether the optimiser stops short instead, depends on the CPU's BLAS kernels: the outcome
+    # asserted is that the fit is refused, whatever the path.
+    with pytest.raises(FitNotConverged, match=r"^The Gamma-Gamma fit "):
         fit_gamma_gamma([1, 2, 3], [10, 10, 10], [50, 50, 50], min_repeat_customers=1)
 
 

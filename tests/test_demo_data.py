@@ -1,10 +1,11 @@
-"""The synthetic data generator: file contract, reconciliations, behaviour and injected defects."""
+"""The synthetic data generator: file contract, reconciliations, behaviour and injected defects, and the
+segments its two profiles give when scored."""
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -13,6 +14,7 @@ import pytest
 
 from scorehouse import demo_data
 from scorehouse.demo_data import GenerationSummary, generate, main
+from scorehouse.scoring_flow import refresh_scores
 
 END_DATE = date(2026, 11, 23)
 HISTORY_START = "2023-11-23"
@@ -56,16 +58,16 @@ PARQUET_TYPES = {
 # What duckdb infers from the CSV text: integers widen, decimals become doubles.
 CSV_TYPE_CHANGES = {"INTEGER": "BIGINT", "DECIMAL(12,2)": "DOUBLE"}
 # MD5 of each table's rows as text, in file order, for the `generated` fixture
-# (4,000 customers, seed 7, default order volume). Pinned so that no change to
+# (4,000 customers, seed 7, default profile and order volume). Pinned so that no change to
 # the generator alters the default data unnoticed.
 DEFAULT_ROW_DIGESTS = {
     "customers": "7fd86e01fcb7b697fde911b9eeb43487",
-    "orders": "48348f1911ec17b5e46bd252af5b5f0d",
-    "order_items": "d314b2fcc7cd6c2c1675d94a92ea7aa3",
-    "events": "d602bdc7883d371686b05b370ad1e0e2",
-    "nps_responses": "a11604427e59d97129d0751f7c58a00e",
-    "campaign_sends": "e1bbfc2dfc0888973f093c1cf572927b",
-    "campaign_responses": "ba43ab36b301b9beafc7d11972d58e96",
+    "orders": "d8c33fd0dfea4395a0b304b703570dec",
+    "order_items": "de3f5b227849f118384ac3b6fbf85650",
+    "events": "51dc9487d62613796b9572c8711c086f",
+    "nps_responses": "6d90d1e28d169538fe7d87d7725141e1",
+    "campaign_sends": "21aa7d60c902759db89461671f54e3ac",
+    "campaign_responses": "2d4b9a9d09fba3ee46cb81049883baf0",
 }
 
 
@@ -99,24 +101,38 @@ class _OrderMix(NamedTuple):
     one_order_share: float
     ten_or_more_share: float
     most_orders: int
+    top_tenth_revenue_share: float  # of all revenue, brought by the tenth of buyers who spent most
+    lapsed_share: float  # no order in the last year of the history
 
 
 def _order_mix(shop: duckdb.DuckDBPyConnection) -> _OrderMix:
     return _OrderMix(
         *shop.execute(
-            """
+            f"""
             with orders_per_customer as (
-                select customers.customer_id, count(orders.order_id) as orders
+                select
+                    customers.customer_id,
+                    count(orders.order_id) as orders,
+                    sum(orders.amount) as spend,
+                    max(orders.ordered_at) as last_ordered_at
                 from customers
                 left join orders on customers.customer_id = orders.customer_id
                 group by customers.customer_id
+            ),
+            buyers_by_spend as (
+                select spend, ntile(10) over (order by spend desc, customer_id) as spend_decile
+                from orders_per_customer
+                where orders > 0
             )
             select
                 avg(orders),
                 avg(cast(orders = 0 as int)),
                 avg(cast(orders = 1 as int)) filter (where orders > 0),
                 avg(cast(orders >= 10 as int)) filter (where orders > 0),
-                max(orders)
+                max(orders),
+                (select sum(spend) filter (where spend_decile = 1) / sum(spend) from buyers_by_spend),
+                avg(cast(last_ordered_at < timestamp '{DAY_AFTER_END}' - interval 365 day as int))
+                    filter (where orders > 0)
             from orders_per_customer
             """
         ).fetchone()
@@ -304,9 +320,36 @@ def test_categorical_values_and_shares(shop: duckdb.DuckDBPyConnection) -> None:
 def test_order_counts_are_skewed_like_a_real_shop(shop: duckdb.DuckDBPyConnection) -> None:
     mix = _order_mix(shop)
     assert 0.09 <= mix.prospect_share <= 0.15
-    assert mix.one_order_share >= 0.35
-    assert mix.ten_or_more_share >= 0.02
+    assert 0.5 <= mix.one_order_share <= 0.7
+    assert mix.ten_or_more_share >= 0.01
     assert mix.most_orders <= 300
+    # a long tail of spend: a tenth of the buyers bring 40 % of the revenue or more
+    assert mix.top_tenth_revenue_share >= 0.4
+    # a growing shop: most buyers are not lapsed
+    assert mix.lapsed_share <= 0.5
+
+
+def test_lapsed_cohort_signs_up_at_once_and_mostly_lapses(tmp_path: Path) -> None:
+    generate(tmp_path, CUSTOMERS, seed=7, end_date=END_DATE, profile="lapsed_cohort")
+    shop = _connect(tmp_path, "parquet")
+    first_signup, last_signup = shop.execute("select min(created_at), max(created_at) from customers").fetchone()
+    assert (last_signup - first_signup).days <= 60
+    assert first_signup.date().isoformat() == HISTORY_START
+    mix = _order_mix(shop)
+    assert 0.09 <= mix.prospect_share <= 0.15
+    assert mix.lapsed_share >= 0.75
+    assert mix.top_tenth_revenue_share >= 0.4
+    # reactivated sign-ups still make first purchases in the last quarter
+    new_buyers = _scalar(
+        shop,
+        f"""
+        select count(*) from (
+            select customer_id from orders group by customer_id
+            having min(ordered_at) >= timestamp '{DAY_AFTER_END}' - interval 90 day
+        )
+        """,
+    )
+    assert new_buyers >= 20
 
 
 def test_ten_orders_per_customer_keep_the_skew(tmp_path: Path) -> None:
@@ -505,7 +548,13 @@ def test_invalid_arguments_are_rejected(tmp_path: Path) -> None:
         generate(tmp_path, SMALL_CUSTOMERS, file_format="xlsx")
     with pytest.raises(ValueError, match="orders per customer"):
         generate(tmp_path, SMALL_CUSTOMERS, orders_per_customer=0.5)
-    for bad_arguments in (["--customers", "0"], ["--customers", "10", "--orders-per-customer", "51"]):
+    with pytest.raises(ValueError, match="profile must be one of retail, lapsed_cohort"):
+        generate(tmp_path, SMALL_CUSTOMERS, profile="wholesale")
+    for bad_arguments in (
+        ["--customers", "0"],
+        ["--customers", "10", "--orders-per-customer", "51"],
+        ["--customers", "10", "--profile", "wholesale"],
+    ):
         with pytest.raises(SystemExit) as exit_info:
             main([*bad_arguments, "--out", str(tmp_path)])
         assert exit_info.value.code == 2
@@ -602,3 +651,29 @@ def test_campaigns_lift_frequent_recent_buyers_but_hardly_lapsed_ones(tmp_path: 
     assert uplift["frequent_recent"] >= 0.06
     assert abs(uplift["lapsed"]) <= 0.03
     assert uplift["frequent_recent"] - uplift["lapsed"] >= 0.05
+
+
+@pytest.mark.parametrize("profile", ["retail", "lapsed_cohort"])
+def test_every_default_segment_has_members_who_keep_its_promises(
+    tmp_path: Path, profile: str, prefect_server: None
+) -> None:
+    """Scored with the default vars the day after the data ends, each profile fills all eleven segments of the
+    map, no map cell is out of reach, and the refresh passes segment_members_keep_segment_promises (so every
+    member meets its segment's conditions); the members' ranges bear the promises out in days."""
+    generate(tmp_path / "data", CUSTOMERS, seed=7, end_date=END_DATE, profile=profile)
+    result = refresh_scores(
+        data_dir=tmp_path / "data",
+        warehouse_dir=tmp_path / "warehouse",
+        dbt_vars={"as_of_date": END_DATE.isoformat()},
+        now=datetime.fromisoformat(DAY_AFTER_END),
+    )
+    segments = {row["segment_name"]: row for row in result.segment_summary}
+    scored = [row for name, row in segments.items() if name != "prospect"]
+    assert len(scored) == 11
+    assert [row["segment_name"] for row in scored if row["customer_count"] == 0] == []
+    assert [row["unreachable_map_cells"] for row in scored if row["unreachable_map_cells"]] == []
+    assert all(row["empty_reason"] is None for row in segments.values())
+    # new customers bought once, recently; lost ones bought long before the recent ones
+    assert segments["recent"]["max_frequency"] == 1
+    assert segments["lost"]["min_recency_days"] > segments["recent"]["max_recency_days"]
+    assert segments["champions"]["min_frequency"] >= 2

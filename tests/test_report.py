@@ -22,6 +22,7 @@ from scorehouse.cli import main
 from scorehouse.contract import ContractError
 from scorehouse.report import (
     REPORT_FILE_NAME, Report, Table, fairness_section, migration_matrix, render_report, validation_section,
+    value_validation_section,
 )
 from scorehouse.scoring_flow import RefreshResult, refresh_scores, write_report_or_warn
 from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
@@ -48,31 +49,28 @@ def published(result: RefreshResult, sql: str) -> list[tuple]:
 
 
 def test_rfm_grid_counts_each_scored_customer_in_its_cell(known_answer_run: RefreshResult) -> None:
-    # (R, F): customer's monetary, from tests/fixtures/known_answer/README.md; the prospects C08 and C09
-    # are not scored. No two buyers share a cell there.
+    # (R, F): (customers, their monetary), from tests/fixtures/known_answer/README.md; the prospects C08 and
+    # C09 are not scored. C04 and C10 share the cell (3, 3).
     expected = {
-        (5, 5): 1000,  # C01
-        (4, 5): 200,  # C02
-        (4, 2): 500,  # C03
-        (2, 4): 200,  # C04
-        (1, 2): 60,  # C05
-        (1, 1): 0,  # C06
-        (5, 2): 40,  # C07
-        (3, 4): 200,  # C10
-        (2, 2): 150,  # C11
+        (5, 5): (1, 1000),  # C01
+        (4, 4): (1, 200),  # C02
+        (4, 2): (1, 500),  # C03
+        (3, 3): (2, 400),  # C04 and C10
+        (1, 2): (1, 60),  # C05
+        (1, 1): (1, 0),  # C06
+        (5, 2): (1, 40),  # C07
+        (2, 2): (1, 150),  # C11
     }
     rows = published(
         known_answer_run,
         "select recency_score, frequency_score, customer_count, window_revenue from marts.fct_rfm_grid",
     )
-    assert {(r, f): (count, float(revenue)) for r, f, count, revenue in rows} == {
-        cell: (1, revenue) for cell, revenue in expected.items()
-    }
+    assert {(r, f): (count, float(revenue)) for r, f, count, revenue in rows} == expected
 
 
 def test_score_histogram_bins_the_composite_scores(known_answer_run: RefreshResult) -> None:
-    # composite = 100 * (R + F + M - 3) / 12: C06 0, C05 16.67, C11 25, C07 41.67, C04 58.33, C03 and C10
-    # 66.67 (a tie, both in 60-70), C02 83.33, and C01 100, which the last bin (90-100) holds
+    # composite = 100 * (R + F + M - 3) / 12: C06 0, C05 16.67, C11 25, C07 41.67, C04 and C10 50 (a tie,
+    # both in 50-60), C03 58.33, C02 66.67, and C01 100, which the last bin (90-100) holds
     rows = published(
         known_answer_run,
         "select bin_index, bin_start_score, bin_end_score, customer_count "
@@ -80,7 +78,7 @@ def test_score_histogram_bins_the_composite_scores(known_answer_run: RefreshResu
     )
     assert rows == [
         (0, 0, 10, 1), (1, 10, 20, 1), (2, 20, 30, 1), (3, 30, 40, 0), (4, 40, 50, 1),
-        (5, 50, 60, 1), (6, 60, 70, 2), (7, 70, 80, 0), (8, 80, 90, 1), (9, 90, 100, 1),
+        (5, 50, 60, 3), (6, 60, 70, 1), (7, 70, 80, 0), (8, 80, 90, 0), (9, 90, 100, 1),
     ]
 
 
@@ -91,10 +89,14 @@ def test_the_refresh_writes_the_report_after_publishing(known_answer_run: Refres
     html = report.path.read_text(encoding="utf-8")
     assert "Scores as of 2025-06-30" in html
     assert "Last run: published" in html and "both quality gates passed" in html
-    # segment table rows: champions C01 and C02, 2 of 11 customers, window revenue 1000 + 200
-    assert '<td>champions</td>\n<td class="number">2</td>\n<td class="number">18.2%</td>' in html
-    assert "1,200.00" in html
+    # segment table rows: champions C01 alone, 1 of 11 customers; need_attention C04 and C10, window
+    # revenue 200 + 200
+    assert '<td>champions</td>\n<td class="number">1</td>\n<td class="number">9.1%</td>' in html
+    assert '<td>need_attention</td>\n<td class="number">2</td>\n<td class="number">18.2%</td>' in html
+    assert "400.00" in html
     assert "migrations appear after the next refresh" in html
+    # nine buyers cannot fit BG/NBD (tests/test_customer_value.py), so its check has nothing to compare
+    assert "BG/NBD was not fitted at the validation cutoff" in html
     for chart_id in ONE_SNAPSHOT_CHARTS:
         assert f'id="{chart_id}"' in html
 
@@ -199,9 +201,22 @@ def synthetic_tables() -> dict[str, Table]:
         "fct_score_validation": Table(
             ["score_name", "outcome_name", "validation_cutoff_date", "outcome_end_date", "decile", "outcome_rate",
              "score_customer_count", "score_outcome_rate", "top_decile_outcome_rate", "bottom_decile_outcome_rate",
-             "lift", "auc", "gini"],
+             "lift", "auc", "gini", "mean_predicted_outcome", "cumulative_customer_share",
+             "cumulative_outcome_capture", "top_decile_lift_over_base_rate", "auc_gain_over_rfm_composite",
+             "score_mean_predicted_outcome", "brier_score", "expected_calibration_error"],
             [("rfm_composite", "churned", date(2024, 10, 2), as_of, decile, 0.3 - 0.03 * decile, 100, 0.135,
-              0.27, 0.0, None, 0.8, 0.6) for decile in range(1, 11)],
+              0.27, 0.0, None, 0.8, 0.6, None, decile / 10, min(1.0, decile / 5), 2.0, None, None, None, None)
+             for decile in range(1, 11)]
+            + [("churn_probability", "churned", date(2024, 10, 2), as_of, decile, 0.3 - 0.03 * decile, 100, 0.135,
+                0.27, 0.0, None, 0.85, 0.7, 0.31 - 0.03 * decile, decile / 10, min(1.0, decile / 4), 2.0, 0.05, 0.14,
+                0.1, 0.01) for decile in range(1, 11)],
+        ),
+        # BG/NBD's check: groups 0, 1 and 7+ only (nobody with 2 to 6 repeat purchase days)
+        "fct_customer_value_validation": Table(
+            ["repeat_purchase_days_group", "repeat_purchase_days_label", "validation_cutoff_date", "outcome_end_date",
+             "customer_count", "mean_predicted_purchase_days", "mean_actual_purchase_days"],
+            [(7, "7+", date(2024, 10, 2), as_of, 3, 4.0, 3.0), (0, "0", date(2024, 10, 2), as_of, 50, 0.3, 0.25),
+             (1, "1", date(2024, 10, 2), as_of, 20, 0.6, 0.7)],
         ),
         # gender, vip: female 2 of 4, male 1 of 5 compared (ratio 0.2 / 0.5 = 0.4, flagged); unknown not
         # compared; country, vip: one group, no ratio; the composite mean is no rate and is left out
@@ -218,8 +233,8 @@ def synthetic_tables() -> dict[str, Table]:
 
 def test_every_section_with_data_gets_its_chart_or_table(tmp_path: Path) -> None:
     html, chart_count = render_report(synthetic_tables(), tmp_path / "no_run_log.duckdb", "duckdb", KNOWN_ANSWER_NOW)
-    assert chart_count == 5
-    for chart_id in (*ONE_SNAPSHOT_CHARTS, "chart-migrations", "chart-validation"):
+    assert chart_count == 6
+    for chart_id in (*ONE_SNAPSHOT_CHARTS, "chart-migrations", "chart-validation", "chart-value-validation"):
         assert f'id="{chart_id}"' in html
     assert "No run log at" in html
     assert "Fairness audit" in html
@@ -233,18 +248,45 @@ def test_fairness_summary_lists_compared_pairs_and_leaves_means_out() -> None:
 
 def test_validation_summary_lists_each_score_once() -> None:
     section = validation_section(synthetic_tables()["fct_score_validation"])
-    assert [(row[0], row[8], row[9]) for row in section.table.rows] == [("rfm_composite", None, 0.8)]
+    assert [(row[0], row[8], row[9]) for row in section.table.rows] == [
+        ("churn_probability", None, 0.85), ("rfm_composite", None, 0.8),
+    ]
+    columns = section.table.columns
+    assert [row[columns.index("expected_calibration_error")] for row in section.table.rows] == [0.01, None]
+    assert [row[columns.index("auc_gain_over_rfm_composite")] for row in section.table.rows] == [0.05, None]
+
+
+def test_a_validation_table_of_an_older_version_still_gets_its_chart_and_summary() -> None:
+    """Published without the gain and calibration columns: no gain chart, the summary of what there is."""
+    table = synthetic_tables()["fct_score_validation"]
+    kept = table.columns.index("gini") + 1
+    section = validation_section(Table(table.columns[:kept], [row[:kept] for row in table.rows]))
+    assert section.chart is not None and "Gain" not in section.chart
+    assert section.table.columns[-1] == "gini"
+
+
+def test_value_validation_lists_the_groups_in_order_and_says_when_there_is_no_fit() -> None:
+    table = synthetic_tables()["fct_customer_value_validation"]
+    section = value_validation_section(table)
+    assert section.chart is not None
+    assert [row[:4] for row in section.table.rows] == [("0", 50, 0.3, 0.25), ("1", 20, 0.6, 0.7), ("7+", 3, 4.0, 3.0)]
+    unfitted = Table(table.columns, [row[:5] + (None,) + row[6:] for row in table.rows])
+    assert "BG/NBD was not fitted" in value_validation_section(unfitted).note
+    assert value_validation_section(unfitted).chart is None
+    assert "is empty" in value_validation_section(Table(table.columns, [])).note
+    assert "not published" in value_validation_section(None).note
 
 
 def test_sections_without_data_say_why(tmp_path: Path) -> None:
     tables = synthetic_tables()
-    del tables["fct_score_validation"], tables["fct_fairness_audit"]
+    del tables["fct_score_validation"], tables["fct_customer_value_validation"], tables["fct_fairness_audit"]
     tables["fct_rfm_grid"] = Table(["recency_score", "frequency_score", "customer_count"], [])
     tables["fct_segment_migrations"] = Table(["from_as_of_date", "to_as_of_date"], [])
     html, chart_count = render_report(tables, tmp_path / "no_run_log.duckdb", "duckdb", KNOWN_ANSWER_NOW)
     assert chart_count == 2  # segments and the score histogram
     assert "No customer is scored yet" in html
     assert "marts.fct_score_validation is not published" in html
+    assert "marts.fct_customer_value_validation is not published" in html
     assert "marts.fct_fairness_audit is not published" in html
 
 

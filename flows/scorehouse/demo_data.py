@@ -7,17 +7,29 @@ streamed to disk, so memory stays flat from a thousand to ten million
 customers, and the same arguments always give the same rows.
 
 The behaviour follows the stories the scoring models assume, so their scores
-mean something:
+mean something. Two profiles (``PROFILES``, ``--profile``) set how customers
+are acquired and behave:
+
+* ``retail`` (default): a growing shop, sign-ups rising over three years; like
+  real retail, most buyers order once and a tenth of the buyers bring half the
+  revenue.
+* ``lapsed_cohort``: one cohort signed up in the first 60 days, followed for
+  three years; most of it has long lapsed, and a fifth of the cohort makes a
+  first purchase at any time later (reactivated sign-ups), so new customers
+  still appear among the few recent ones.
+
+Both follow the same stories:
 
 * Purchases (BG/NBD): purchase rate per day ``lambda ~ Gamma(r=0.6,
-  scale=1/40)``, dropout probability after each purchase ``p ~ Beta(1.0,
-  2.5)``, purchases until dropout ``~ Geometric(p)`` capped at 300,
-  exponential gaps between purchases, first purchase an exponential delay
-  (mean 10 days) after sign-up. 11 % of customers are prospects who never buy;
-  late sign-ups add to them.
-* Spend (Gamma-Gamma): each customer has a spend rate ``nu ~ Gamma(3.5,
-  scale=1/50)``; an order's value is ``Gamma(4, scale=1/nu)``, split over 1-4
-  items whose cents add up to the order amount exactly (minimum 1.00 each).
+  scale=1/40)`` (``1/30`` in the cohort), dropout probability after each
+  purchase ``p ~ Beta(1.6, 2.0)``, purchases until dropout ``~ Geometric(p)``
+  capped at 300, exponential gaps between purchases, first purchase an
+  exponential delay (mean 10 days) after sign-up. 11 % of customers are
+  prospects who never buy; late sign-ups add to them.
+* Spend (Gamma-Gamma): each customer has a spend rate ``nu ~ Gamma(2.2,
+  scale=1/24)``, a shape near 2 for a long tail; an order's value is
+  ``Gamma(4, scale=1/nu)``, split over 1-4 items whose cents add up to the
+  order amount exactly (minimum 1.00 each).
 * Events arrive at 4 x the purchase rate while a customer is active, then
   decay with a 45-day time constant after dropout; prospects get a fading
   stream of mostly email events after sign-up.
@@ -36,10 +48,13 @@ mean something:
   Responses are recorded for 30 days after a send; they are simulated apart
   from the orders, which they leave unchanged.
 
-Measured with seed 7 and 1,000,000 customers: 12.2 % prospects, 2.56 orders
-per customer (2.92 per buyer; 50 % of buyers order once, 19 % twice, 5 % ten
-times or more, at most 184), mean order 80.25 (median 57.84), 9.2 events per
-customer.
+Measured with seed 7 and 100,000 customers of ``retail``: 12.1 % prospects,
+1.80 orders per customer (2.05 per buyer; 61 % of buyers order once, 19 %
+twice, 1.7 % ten times or more, at most 129), mean order 79.55 (median 46.70),
+the tenth of buyers who spend most bring about half the revenue, 6.5 events
+per customer. ``lapsed_cohort``: 10.8 % prospects, 2.38 orders per customer
+(52 % of buyers order once), over 80 % of buyers without an order in the last
+year.
 
 ``orders_per_customer`` asks for another order volume. Each buyer's purchase
 rate is multiplied by one volume factor and their dropout probability divided
@@ -49,10 +64,10 @@ they are. The factor is solved from the BG/NBD expected number of orders over
 a sample of customers. Events and NPS follow the unscaled traits, so scaling
 orders barely changes them. Chunks hold fewer customers as the factor grows,
 which keeps the orders per chunk, and so memory, level. Measured with seed 7
-and 100,000 customers, asking for 10 gives 10.02 orders per customer (20 % of
-buyers order once, 11 % twice, 33 % ten times or more, median 5, 0.02 % at the
-cap of 300) and 10.3 events per customer; asking for 50 gives 45.7, held back
-by the cap.
+and 100,000 customers of ``retail``, asking for 10 gives 10.06 orders per
+customer (17 % of buyers order once, 11 % twice, 35 % ten times or more,
+median 6, 0.01 % at the cap of 300) and 8.0 events per customer; asking for 50
+gives 47.0, held back by the cap.
 """
 
 from __future__ import annotations
@@ -103,19 +118,9 @@ EMAIL_NULL_SHARE = 0.03
 GENDER_NULL_SHARE = 0.08
 BIRTH_YEAR_NULL_SHARE = 0.05
 AGE_MEAN, AGE_SD, AGE_MIN, AGE_MAX = 40.0, 13.0, 18, 85
-# Sign-up time is window_days * u ** this, so more customers join later (growth).
-SIGNUP_GROWTH_EXPONENT = 2 / 3
-
 PROSPECT_SHARE = 0.11
 FIRST_ORDER_DELAY_MEAN_DAYS = 10.0
-PURCHASE_RATE_SHAPE = 0.6
-PURCHASE_RATE_SCALE = 1 / 40
-DROPOUT_BETA_A = 1.0
-DROPOUT_BETA_B = 2.5
 MAX_ORDERS_PER_CUSTOMER = 300
-
-SPEND_RATE_SHAPE = 3.5
-SPEND_RATE_SCALE = 1 / 50
 ORDER_VALUE_SHAPE = 4.0
 AGE_SPEND_SLOPE = 0.005
 AGE_SPEND_LIMIT = 0.15
@@ -147,6 +152,57 @@ NPS_RESPONSE_WINDOW_AFTER_LAST_ORDER_DAYS = 60.0
 NPS_BASE_SCORE = 1.5
 NPS_SATISFACTION_SLOPE = 8.5
 NPS_NOISE_SD = 1.5
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How a customer base is acquired and behaves; each profile is a shop history the segments must describe."""
+
+    description: str
+    # Sign-up day is window_days * signup_span_share * u ** signup_growth_exponent: an exponent below 1 puts
+    # more sign-ups late (a growing shop), a span share below 1 acquires everyone early (one cohort).
+    signup_span_share: float
+    signup_growth_exponent: float
+    # Share of buyers whose first purchase comes at any time after sign-up (uniform up to the end date)
+    # rather than an exponential FIRST_ORDER_DELAY_MEAN_DAYS later: reactivated sign-ups of an old cohort.
+    late_first_order_share: float
+    purchase_rate_shape: float
+    purchase_rate_scale: float
+    dropout_beta_a: float
+    dropout_beta_b: float
+    # Spend rate nu ~ Gamma(shape, scale), mean order value ORDER_VALUE_SHAPE / nu: a shape near 2 gives
+    # the long tail of spend of real retail (1 / nu has no variance at 2).
+    spend_rate_shape: float
+    spend_rate_scale: float
+
+
+PROFILES = {
+    "retail": Profile(
+        description="a growing shop: sign-ups rise over the history, most buyers order once, spend has a long tail",
+        signup_span_share=1.0,
+        signup_growth_exponent=2 / 3,
+        late_first_order_share=0.0,
+        purchase_rate_shape=0.6,
+        purchase_rate_scale=1 / 40,
+        dropout_beta_a=1.6,
+        dropout_beta_b=2.0,
+        spend_rate_shape=2.2,
+        spend_rate_scale=1 / 24,
+    ),
+    "lapsed_cohort": Profile(
+        description="one acquisition cohort in the first 60 days, followed for three years: most of it has lapsed",
+        signup_span_share=60 / 1096,
+        signup_growth_exponent=1.0,
+        late_first_order_share=0.2,
+        purchase_rate_shape=0.6,
+        purchase_rate_scale=1 / 30,
+        dropout_beta_a=1.6,
+        dropout_beta_b=2.0,
+        spend_rate_shape=2.2,
+        spend_rate_scale=1 / 24,
+    ),
+}
+DEFAULT_PROFILE = "retail"
 
 
 @dataclass(frozen=True)
@@ -324,13 +380,14 @@ def generate(
     with_defects: bool = False,
     progress: ProgressCallback | None = None,
     orders_per_customer: float | None = None,
+    profile: str = DEFAULT_PROFILE,
 ) -> GenerationSummary:
-    """Write the seven input tables for `customers` simulated customers to `out_dir`.
+    """Write the seven input tables for `customers` simulated customers of `profile` (PROFILES) to `out_dir`.
 
     With `with_defects`, bad order rows are appended afterwards and counted in
     `out_dir/defects.json`; the normal rows are the same either way. With
     `orders_per_customer`, purchases are scaled to about that many orders per
-    customer on average; without it, the natural mix of about 2.6 is kept.
+    customer on average; without it, the profile's natural mix is kept (about 1.8 for retail).
     """
     if not 1 <= customers <= MAX_CUSTOMERS:
         raise ValueError(f"customers must be between 1 and {MAX_CUSTOMERS:,}, got {customers:,}.")
@@ -338,13 +395,16 @@ def generate(
         raise ValueError(f"seed must be zero or positive, got {seed}.")
     if file_format not in FILE_FORMATS:
         raise ValueError(f"file format must be one of {', '.join(FILE_FORMATS)}, got {file_format!r}.")
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}.")
+    shop = PROFILES[profile]
     lowest, highest = ORDERS_PER_CUSTOMER_RANGE
     if orders_per_customer is not None and not lowest <= orders_per_customer <= highest:
         raise ValueError(
             f"orders per customer must be between {lowest:g} and {highest:g}, got {orders_per_customer:g}."
         )
     window = _TimeWindow.ending_on(end_date or date.today())
-    volume = 1.0 if orders_per_customer is None else _volume_factor(orders_per_customer, seed, window)
+    volume = 1.0 if orders_per_customer is None else _volume_factor(orders_per_customer, seed, window, shop)
     chunk_customers = min(CHUNK_CUSTOMERS, math.ceil(CHUNK_CUSTOMERS / volume))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -364,7 +424,7 @@ def generate(
                 np.random.SeedSequence(seed, spawn_key=(CAMPAIGN_STREAM, chunk_index))
             )
             tables = _generate_chunk(
-                rng, campaign_rng, first_customer + 1, chunk_size, row_counts["orders"] + 1, window, volume
+                rng, campaign_rng, first_customer + 1, chunk_size, row_counts["orders"] + 1, window, volume, shop
             )
             for name, table in tables.items():
                 writers[name].write_table(table)
@@ -396,7 +456,7 @@ def _open_writer(path: Path, schema: pa.Schema, file_format: str) -> pq.ParquetW
     return pa_csv.CSVWriter(path, schema)
 
 
-def _volume_factor(orders_per_customer: float, seed: int, window: _TimeWindow) -> float:
+def _volume_factor(orders_per_customer: float, seed: int, window: _TimeWindow, shop: Profile) -> float:
     """The factor on purchase rates (and divisor of dropout probabilities) giving `orders_per_customer` on average.
 
     A buyer with purchase rate `rate`, dropout probability `p` and `days` left
@@ -405,8 +465,8 @@ def _volume_factor(orders_per_customer: float, seed: int, window: _TimeWindow) -
     a sample of customers this grows with the factor, so bisection finds it.
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(CALIBRATION_STREAM,)))
-    sample, _ = _simulate_customers(rng, 1, CALIBRATION_CUSTOMERS, window)
-    first_order_day = sample.signup_day + rng.exponential(FIRST_ORDER_DELAY_MEAN_DAYS, CALIBRATION_CUSTOMERS)
+    sample, _ = _simulate_customers(rng, 1, CALIBRATION_CUSTOMERS, window, shop)
+    first_order_day = _first_order_days(rng, sample.signup_day, window, shop)
     is_buyer = ~sample.is_prospect & (first_order_day < window.days)
     rate = sample.purchase_rate[is_buyer]
     dropout = sample.dropout_probability[is_buyer]
@@ -435,9 +495,10 @@ def _generate_chunk(
     first_order_number: int,
     window: _TimeWindow,
     volume: float,
+    shop: Profile,
 ) -> dict[str, pa.Table]:
-    customers, customers_table = _simulate_customers(rng, first_customer_number, size, window)
-    purchases = _simulate_purchases(rng, customers, window, volume)
+    customers, customers_table = _simulate_customers(rng, first_customer_number, size, window, shop)
+    purchases = _simulate_purchases(rng, customers, window, volume, shop)
     orders, order_items = _order_tables(rng, customers, purchases, first_order_number, window)
     tables = {
         "customers": customers_table,
@@ -453,10 +514,10 @@ def _generate_chunk(
 
 
 def _simulate_customers(
-    rng: np.random.Generator, first_customer_number: int, size: int, window: _TimeWindow
+    rng: np.random.Generator, first_customer_number: int, size: int, window: _TimeWindow, shop: Profile
 ) -> tuple[_Customers, pa.Table]:
     ids = _prefixed_ids("C", np.arange(first_customer_number, first_customer_number + size), 8)
-    signup_day = window.days * rng.random(size) ** SIGNUP_GROWTH_EXPONENT
+    signup_day = window.days * shop.signup_span_share * rng.random(size) ** shop.signup_growth_exponent
     country = _pick(rng, COUNTRY_SHARES, size)
     age = np.clip(np.round(rng.normal(AGE_MEAN, AGE_SD, size)), AGE_MIN, AGE_MAX)
     age[rng.random(size) < BIRTH_YEAR_NULL_SHARE] = np.nan
@@ -469,15 +530,15 @@ def _simulate_customers(
 
     rate_multiplier = np.array([multiplier for _, multiplier in CHANNELS.values()])[channel_index]
     # Beta draws can round to exactly 0, which Geometric rejects.
-    dropout = np.clip(rng.beta(DROPOUT_BETA_A, DROPOUT_BETA_B, size), 1e-9, 1.0)
+    dropout = np.clip(rng.beta(shop.dropout_beta_a, shop.dropout_beta_b, size), 1e-9, 1.0)
     customers = _Customers(
         ids=ids,
         signup_day=signup_day,
         age=age,
         is_prospect=rng.random(size) < PROSPECT_SHARE,
-        purchase_rate=rng.gamma(PURCHASE_RATE_SHAPE, PURCHASE_RATE_SCALE, size) * rate_multiplier,
+        purchase_rate=rng.gamma(shop.purchase_rate_shape, shop.purchase_rate_scale, size) * rate_multiplier,
         dropout_probability=dropout,
-        spend_rate=rng.gamma(SPEND_RATE_SHAPE, SPEND_RATE_SCALE, size),
+        spend_rate=rng.gamma(shop.spend_rate_shape, shop.spend_rate_scale, size),
     )
     table = pa.table(
         [ids, window.timestamps(signup_day), email, country, birth_year, gender, channel],
@@ -486,11 +547,22 @@ def _simulate_customers(
     return customers, table
 
 
+def _first_order_days(
+    rng: np.random.Generator, signup_day: np.ndarray, window: _TimeWindow, shop: Profile
+) -> np.ndarray:
+    """Day of each customer's first purchase if they buy: soon after sign-up, or for the profile's late share
+    at any time up to the end date (possibly after it, so never)."""
+    size = len(signup_day)
+    soon = signup_day + rng.exponential(FIRST_ORDER_DELAY_MEAN_DAYS, size)
+    late = signup_day + rng.random(size) * (window.days - signup_day)
+    return np.where(rng.random(size) < shop.late_first_order_share, late, soon)
+
+
 def _simulate_purchases(
-    rng: np.random.Generator, customers: _Customers, window: _TimeWindow, volume: float
+    rng: np.random.Generator, customers: _Customers, window: _TimeWindow, volume: float, shop: Profile
 ) -> _Purchases:
     size = len(customers.signup_day)
-    first_order_day = customers.signup_day + rng.exponential(FIRST_ORDER_DELAY_MEAN_DAYS, size)
+    first_order_day = _first_order_days(rng, customers.signup_day, window, shop)
     is_buyer = ~customers.is_prospect & (first_order_day < window.days)
     dropout_probability = np.minimum(customers.dropout_probability / volume, 1.0)
     purchases_until_dropout = np.minimum(rng.geometric(dropout_probability), MAX_ORDERS_PER_CUSTOMER)
@@ -831,7 +903,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--orders-per-customer", type=_orders_per_customer, default=None, metavar="X",
         help=f"scale purchases to about X orders per customer on average, {lowest:g} to {highest:g} "
-        "(default: the natural mix, about 2.6)",
+        "(default: the profile's natural mix, about 1.8 for retail)",
+    )
+    parser.add_argument(
+        "--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
+        help="shop history to simulate: " + "; ".join(f"{name}, {shop.description}" for name, shop in PROFILES.items())
+        + f" (default: {DEFAULT_PROFILE})",
     )
 
 
@@ -876,6 +953,7 @@ def run(args: argparse.Namespace) -> int:
             with_defects=args.defects,
             progress=progress,
             orders_per_customer=args.orders_per_customer,
+            profile=args.profile,
         )
     for name, rows in summary.row_counts.items():
         print(f"{name}: {rows:,} rows")

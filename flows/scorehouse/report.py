@@ -24,17 +24,19 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
+from scorehouse.errors import UserFacingError
 from scorehouse.run_log import read_runs
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehouseTarget
 
 REPORT_FILE_NAME = "report.html"
-# Read when published; the last two are optional: their sections say so when a version lacks them.
+# Read when published; the last three are optional: their sections say so when a version lacks them.
 REPORT_TABLES = (
     "segment_summary",
     "fct_rfm_grid",
     "fct_composite_score_histogram",
     "fct_segment_migrations",
     "fct_score_validation",
+    "fct_customer_value_validation",
     "fct_fairness_audit",
 )
 RECENT_RUN_COUNT = 10
@@ -91,7 +93,18 @@ def segment_section(table: Table) -> Section:
     columns = ["segment_name", "customer_count", "customer_share", "window_revenue", "lifetime_revenue",
                "average_composite_score", "vip_customer_count"]
     summary = Table(columns, [tuple(segment[column] for column in columns) for segment in segments])
-    return Section("Segments: size and revenue", chart_html(figure, "chart-segments"), summary)
+    return Section("Segments: size and revenue", chart_html(figure, "chart-segments"), summary,
+                   note=segment_coverage_note(segments))
+
+
+def segment_coverage_note(segments: list[dict[str, Any]]) -> str | None:
+    """Names the empty segments of the map and the map cells the current scores cannot reach, with why: an
+    empty segment is a campaign with nobody to send to."""
+    findings = [f"{segment['segment_name']} is empty: {segment['empty_reason']}."
+                for segment in segments if segment.get("empty_reason")]
+    findings += [f"Unreachable cells of {segment['segment_name']}: {segment['unreachable_map_cells']}."
+                 for segment in segments if segment.get("unreachable_map_cells")]
+    return " ".join(findings) or None
 
 
 def rfm_grid_section(table: Table) -> Section:
@@ -165,17 +178,31 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
 
+# each score's summary under the validation chart; an older version publishes only the first eleven
+VALIDATION_SUMMARY_COLUMNS = (
+    "score_name", "outcome_name", "validation_cutoff_date", "outcome_end_date", "score_customer_count",
+    "score_outcome_rate", "top_decile_outcome_rate", "bottom_decile_outcome_rate", "lift", "auc", "gini",
+    "top_decile_lift_over_base_rate", "auc_gain_over_rfm_composite", "score_mean_predicted_outcome", "brier_score",
+    "expected_calibration_error",
+)
+
+
 def validation_section(table: Table | None) -> Section:
-    """Per decile of each score (fct_score_validation): the outcome rate, and the lift, the decile's rate
-    over the score's base rate; under the chart, each score's lift (top / bottom decile), AUC and Gini."""
-    title = "Score validation: outcome rate and lift by decile"
+    """Per decile of each score (fct_score_validation): the outcome rate with the mean prediction of scores
+    that are probabilities (calibration), the lift, the decile's rate over the score's base rate, and the
+    cumulative share of the outcomes captured (gain); under the chart, each score's lifts, AUC, Gini and
+    calibration measures."""
+    title = "Score validation: outcome rate, lift, gain and calibration by decile"
     if table is None:
         return Section(title, note="marts.fct_score_validation is not published by this version; nothing to show.")
     if not table.rows:
         return Section(title, note="marts.fct_score_validation is empty: no customer was scored at the validation "
                                    "cutoff (as-of date minus prediction_horizon_days).")
     deciles = sorted(table.records(), key=lambda row: (row["score_name"], row["decile"]))
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Outcome rate", "Lift (decile rate / base rate)"))
+    has_gain = "cumulative_outcome_capture" in table.columns
+    titles = ("Outcome rate (dashed: predicted)", "Lift (decile rate / base rate)", "Gain (outcomes captured)")
+    column_count = 3 if has_gain else 2
+    figure = make_subplots(rows=1, cols=column_count, subplot_titles=titles[:column_count])
     for index, score_name in enumerate(sorted({row["score_name"] for row in deciles})):
         line = {"color": DEFAULT_PLOTLY_COLORS[index % len(DEFAULT_PLOTLY_COLORS)]}
         rows = [row for row in deciles if row["score_name"] == score_name]
@@ -187,14 +214,59 @@ def validation_section(table: Table | None) -> Section:
                                     line=line), 1, 1)
         figure.add_trace(go.Scatter(x=x, y=lifts, mode="lines+markers", name=score_name, legendgroup=score_name,
                                     line=line, showlegend=False), 1, 2)
+        predictions = [plain(row.get("mean_predicted_outcome")) for row in rows]
+        if any(prediction is not None for prediction in predictions):
+            figure.add_trace(go.Scatter(x=x, y=predictions, mode="lines", name=f"{score_name} predicted",
+                                        legendgroup=score_name, line={**line, "dash": "dash"}, showlegend=False), 1, 1)
+        if has_gain:
+            # the gain curve starts at the origin: no customer taken, no outcome captured
+            shares = [0.0] + [plain(row["cumulative_customer_share"]) for row in rows]
+            captured = [0.0] + [plain(row["cumulative_outcome_capture"]) for row in rows]
+            figure.add_trace(go.Scatter(x=shares, y=captured, mode="lines+markers", name=score_name,
+                                        legendgroup=score_name, line=line, showlegend=False), 1, 3)
     figure.add_hline(y=1, line_dash="dot", line_color="grey", row=1, col=2)
-    figure.update_xaxes(title_text="decile (1 = most likely to show the outcome)", dtick=1)
+    for column in (1, 2):
+        figure.update_xaxes(title_text="decile (1 = most likely)", dtick=1, row=1, col=column)
     figure.update_yaxes(tickformat=".0%", row=1, col=1)
-    columns = ["score_name", "outcome_name", "validation_cutoff_date", "outcome_end_date", "score_customer_count",
-               "score_outcome_rate", "top_decile_outcome_rate", "bottom_decile_outcome_rate", "lift", "auc", "gini"]
+    if has_gain:
+        # a score no better than chance captures the outcomes in proportion to the customers taken
+        figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"color": "grey", "dash": "dot"},
+                                    showlegend=False, hoverinfo="skip"), 1, 3)
+        figure.update_xaxes(title_text="share of customers, top first", tickformat=".0%", row=1, col=3)
+        figure.update_yaxes(tickformat=".0%", row=1, col=3)
+    columns = [column for column in VALIDATION_SUMMARY_COLUMNS if column in table.columns]
     first_rows = {row["score_name"]: row for row in reversed(deciles)}
     scores = Table(columns, [tuple(row[column] for column in columns) for _, row in sorted(first_rows.items())])
     return Section(title, chart_html(figure, "chart-validation"), scores)
+
+
+def value_validation_section(table: Table | None) -> Section:
+    """BG/NBD's classic check (fct_customer_value_validation): per group of repeat purchase days before the
+    validation cutoff, the mean purchase days predicted there for the period up to the as-of date against
+    the mean made."""
+    title = "Customer value: predicted against actual purchases after the validation cutoff"
+    if table is None:
+        return Section(title, note="marts.fct_customer_value_validation is not published by this version; "
+                                   "nothing to show.")
+    groups = sorted(table.records(), key=lambda group: group["repeat_purchase_days_group"])
+    if not groups:
+        return Section(title, note="marts.fct_customer_value_validation is empty: no customer had bought by the "
+                                   "validation cutoff (as-of date minus prediction_horizon_days).")
+    if all(group["mean_predicted_purchase_days"] is None for group in groups):
+        return Section(title, note="BG/NBD was not fitted at the validation cutoff, so there is nothing to check; "
+                                   "fitted_models.customer_value_model_versions says why.")
+    labels = [group["repeat_purchase_days_label"] for group in groups]
+    figure = go.Figure([
+        go.Bar(x=labels, y=[plain(group["mean_predicted_purchase_days"]) for group in groups], name="BG/NBD"),
+        go.Bar(x=labels, y=[plain(group["mean_actual_purchase_days"]) for group in groups], name="actual"),
+    ])
+    figure.update_layout(barmode="group")
+    figure.update_xaxes(title_text="repeat purchase days up to the validation cutoff", type="category")
+    figure.update_yaxes(title_text="mean purchase days after it")
+    columns = ["repeat_purchase_days_label", "customer_count", "mean_predicted_purchase_days",
+               "mean_actual_purchase_days", "validation_cutoff_date", "outcome_end_date"]
+    summary = Table(columns, [tuple(group[column] for column in columns) for group in groups])
+    return Section(title, chart_html(figure, "chart-value-validation"), summary)
 
 
 def fairness_section(table: Table | None) -> Section:
@@ -290,7 +362,7 @@ written {{ written_at }} UTC.</p>
 {% if last_run %}
 <p class="status {{ 'ok' if last_run.status in ('published', 'unchanged') else 'failed' }}" id="last-run">
 Last run: {{ last_run.status }} (started {{ last_run.started_at }}), {{ last_gates }}.
-{% if last_run.status == 'failed' %}The tables below are still those of the last publication.{% endif %}
+{% if last_run.status not in ('published', 'unchanged') %}The tables below are still those of the last publication.{% endif %}
 </p>
 {% endif %}
 {% for section in sections %}
@@ -327,6 +399,7 @@ def render_report(
         score_histogram_section(tables["fct_composite_score_histogram"]),
         migration_section(tables["fct_segment_migrations"], segment_order),
         validation_section(tables.get("fct_score_validation")),
+        value_validation_section(tables.get("fct_customer_value_validation")),
         fairness_section(tables.get("fct_fairness_audit")),
     ]
     runs = read_runs(run_log_path) if run_log_path.exists() else []
@@ -347,7 +420,7 @@ def render_report(
     return html, sum(section.chart is not None for section in sections)
 
 
-class PublishedTablesUnreadable(RuntimeError):
+class PublishedTablesUnreadable(UserFacingError, RuntimeError):
     """The report's tables could not be read from the published warehouse (nothing published yet, or it is
     unreachable)."""
 

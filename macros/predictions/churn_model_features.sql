@@ -4,7 +4,8 @@
         so no score can discriminate on them even when a later version exposes them as columns. -#}
     {%- set feature_columns = [
         'recency_days', 'frequency', 'monetary', 'purchase_count', 'lifetime_revenue', 'average_order_value',
-        'tenure_days', 'days_since_first_purchase', 'event_count',
+        'tenure_days', 'days_since_first_purchase', 'event_count', 'horizon_purchase_count', 'horizon_revenue',
+        'prior_horizon_purchase_count', 'capped_recency_days', 'capped_days_since_first_purchase',
     ] -%}
     {%- set sensitive_attributes = ['gender', 'birth_year', 'age', 'age_band', 'country'] -%}
     {%- set features = var('churn_model_features') -%}

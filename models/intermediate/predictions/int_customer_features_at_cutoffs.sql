@@ -1,5 +1,8 @@
 -- Churn features of every customer at each prediction cutoff (training, validation, scoring), from data
--- dated on or before the cutoff only, and what the customer did in the H days after it.
+-- dated on or before the cutoff only, and what the customer did in the H days after it. Besides the
+-- features of int_customers_summarized, the churn model's defaults: counts over the two H-day windows
+-- before the cutoff and day counts capped at 2H, which mean the same at every cutoff
+-- (docs/predictive-scores.md).
 -- Incremental: while the cutoffs stay where they were, a run recomputes only the customers with orders or
 -- events checked since the last build, and customers new since; when they move, every customer. Each
 -- recomputed customer gets a marker row (cutoff_role null) so that one left with no row loses its old rows.
@@ -10,6 +13,10 @@
     post_hook="{{ delete_recomputed_customer_markers('cutoff_role') }}",
 ) }}
 {%- set cutoffs = scorehouse.prediction_cutoffs() %}
+{%- set horizon_days = scorehouse.numeric_var('prediction_horizon_days', 1, 3650, whole_number=true) %}
+{#- the training cutoff is 2H before the scoring cutoff: day counts capped there span the same range at both -#}
+{%- set capped_days = 2 * horizon_days %}
+{%- set days_before_cutoff = dbt.datediff('orders.ordered_date', 'orders.cutoff_date', 'day') %}
 {%- set cutoffs_moved = is_incremental()
     and scorehouse.cutoffs_moved_since_last_build(cutoffs, ['cutoff_date', 'window_start_date']) %}
 {%- set recomputes_changed_customers_only = is_incremental() and not cutoffs_moved %}
@@ -83,7 +90,24 @@ orders_summarized as (
             case when orders.is_purchase and orders.ordered_date >= orders.window_start_date then orders.net_amount else 0 end
         ) as monetary,
         min(case when orders.is_purchase then orders.ordered_at end) as first_purchase_at,
-        max(case when orders.is_purchase then orders.ordered_at end) as last_purchase_at
+        max(case when orders.is_purchase then orders.ordered_at end) as last_purchase_at,
+        -- the H days ending on the cutoff, and the H days before them
+        cast(sum(
+            case when orders.is_purchase and {{ days_before_cutoff }} < {{ horizon_days }} then 1 else 0 end
+        ) as {{ dbt.type_bigint() }}) as horizon_purchase_count,
+        sum(
+            case
+                when orders.is_purchase and {{ days_before_cutoff }} < {{ horizon_days }} then orders.net_amount
+                else 0
+            end
+        ) as horizon_revenue,
+        cast(sum(
+            case
+                when orders.is_purchase and {{ days_before_cutoff }} >= {{ horizon_days }}
+                    and {{ days_before_cutoff }} < {{ 2 * horizon_days }} then 1
+                else 0
+            end
+        ) as {{ dbt.type_bigint() }}) as prior_horizon_purchase_count
     from ({{ scorehouse.rows_at_cutoffs('orders_in_scope', cutoffs, 'ordered_date <= cutoff_date') }}) as orders
     group by orders.customer_id, orders.cutoff_role
 ),
@@ -136,6 +160,9 @@ features_joined as (
         {{ dbt.datediff('cast(orders_summarized.first_purchase_at as date)', 'customers_at_cutoffs.cutoff_date', 'day') }}
             as days_since_first_purchase,
         coalesce(events_counted.event_count, 0) as event_count,
+        coalesce(orders_summarized.horizon_purchase_count, 0) as horizon_purchase_count,
+        coalesce(orders_summarized.horizon_revenue, 0) as horizon_revenue,
+        coalesce(orders_summarized.prior_horizon_purchase_count, 0) as prior_horizon_purchase_count,
 
         ----------  outcome in the H days after the cutoff (null at the scoring cutoff: not yet known)
         case
@@ -163,12 +190,26 @@ features_joined as (
         and customers_at_cutoffs.cutoff_role = outcomes_observed.cutoff_role
 ),
 
+-- day counts capped at 2H: whenever the data reach 2H before the training cutoff, the model is fitted there on
+-- the same range of values as it scores at the scoring cutoff, however long the history has grown since
+days_capped as (
+    select
+        *,
+        case when recency_days > {{ capped_days }} then {{ capped_days }} else recency_days end
+            as capped_recency_days,
+        case
+            when days_since_first_purchase > {{ capped_days }} then {{ capped_days }}
+            else days_since_first_purchase
+        end as capped_days_since_first_purchase
+    from features_joined
+),
+
 churn_labelled as (
     select
         *,
         -- churn is defined for buyers only: no purchase in the outcome window after one before the cutoff
         case when has_purchased then not has_purchased_after end as is_churned
-    from features_joined
+    from days_capped
 ),
 
 features_and_markers as (

@@ -30,16 +30,33 @@ purchasers_at_validation_cutoff as (
 ),
 
 -- scored like fct_customer_rfm_scores and fct_customer_scores, over the purchasers at V
+recency_scored_at_validation_cutoff as (
+    {{ rfm_dimension_scores('purchasers_at_validation_cutoff', 'recency') }}
+),
+
+frequency_scored_at_validation_cutoff as (
+    {{ rfm_dimension_scores('purchasers_at_validation_cutoff', 'frequency') }}
+),
+
+monetary_scored_at_validation_cutoff as (
+    {{ rfm_dimension_scores('purchasers_at_validation_cutoff', 'monetary') }}
+),
+
 rfm_scored_at_validation_cutoff as (
     select
-        customer_id,
-        cutoff_date,
-        is_churned,
-        -- fewer days since the last purchase is better, so recency ranks in reverse
-        {{ rfm_score('recency_days', higher_is_better=false) }} as recency_score,
-        {{ rfm_score('frequency') }} as frequency_score,
-        {{ rfm_score('monetary') }} as monetary_score
+        purchasers_at_validation_cutoff.customer_id,
+        purchasers_at_validation_cutoff.cutoff_date,
+        purchasers_at_validation_cutoff.is_churned,
+        recency_scored_at_validation_cutoff.recency_score,
+        frequency_scored_at_validation_cutoff.frequency_score,
+        monetary_scored_at_validation_cutoff.monetary_score
     from purchasers_at_validation_cutoff
+    inner join recency_scored_at_validation_cutoff
+        on purchasers_at_validation_cutoff.customer_id = recency_scored_at_validation_cutoff.customer_id
+    inner join frequency_scored_at_validation_cutoff
+        on purchasers_at_validation_cutoff.customer_id = frequency_scored_at_validation_cutoff.customer_id
+    inner join monetary_scored_at_validation_cutoff
+        on purchasers_at_validation_cutoff.customer_id = monetary_scored_at_validation_cutoff.customer_id
 ),
 
 rfm_composite_scores as (
