@@ -1,6 +1,10 @@
 """`scorehouse docs` on the known-answer warehouse: dbt's static documentation site is written, every model
 and seed states its grain, every column of every built table is described, and the exposures name what reads
-the published marts. New models are held to the same rule the moment they are added."""
+the published marts. New models are held to the same rule the moment they are added.
+
+The written documentation is held to its own rules: the README stays short and for users, names every
+published table and the test command CI runs, every docs page is linked from it, every var is documented
+in docs/configuration.md, and no link between the pages points nowhere."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from scorehouse import cli
 from scorehouse.dbt_runner import run_dbt
@@ -21,6 +26,14 @@ from conftest import KNOWN_ANSWER_VARS
 
 DOCUMENTED_RESOURCE_TYPES = ("model", "seed", "snapshot")
 GRAIN_PHRASE = "one row per"
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+README = PROJECT_ROOT / "README.md"
+DOCS_DIR = PROJECT_ROOT / "docs"
+CONFIGURATION_PAGE = DOCS_DIR / "configuration.md"
+README_MAX_LINES = 250
+MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+FENCED_CODE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 
 
 def documented_nodes(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -108,7 +121,7 @@ def test_exposures_read_published_marts_and_name_an_owner(manifest: dict[str, An
     # what flows/scorehouse/report.py reads
     assert report_reads == {
         "segment_summary", "fct_rfm_grid", "fct_composite_score_histogram", "fct_segment_migrations",
-        "fct_score_validation", "fct_fairness_audit",
+        "fct_score_validation", "fct_customer_value_validation", "fct_fairness_audit",
     }
 
 
@@ -161,3 +174,85 @@ def test_dbt_build_reports_each_node_as_n_of_m(docs_dir: Path, tmp_path: Path) -
     assert sorted(n for n, _, step in counts if step == "START") == list(range(1, node_count + 1))
     assert {m for _, m, _ in counts} == {node_count}
     assert len([step for _, _, step in counts if step != "START"]) == node_count
+
+
+def without_code_blocks(text: str) -> str:
+    return FENCED_CODE.sub("", text)
+
+
+def heading_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lowercase, punctuation other than - and _ dropped, spaces to -."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def markdown_anchors(text: str) -> set[str]:
+    return {heading_anchor(heading) for heading in re.findall(r"^#{1,6} (.+)$", without_code_blocks(text), re.MULTILINE)}
+
+
+def markdown_links(text: str) -> list[str]:
+    return MARKDOWN_LINK.findall(without_code_blocks(text))
+
+
+def broken_links(page: Path) -> list[str]:
+    """Relative links of a markdown page whose file, or heading anchor in a markdown file, does not exist."""
+    broken = []
+    for link in markdown_links(page.read_text()):
+        if "://" in link or link.startswith("mailto:"):
+            continue
+        path, _, anchor = link.partition("#")
+        linked = (page.parent / path) if path else page
+        if not linked.exists():
+            broken.append(link)
+        elif anchor and linked.suffix == ".md" and anchor not in markdown_anchors(linked.read_text()):
+            broken.append(link)
+    return broken
+
+
+def test_readme_is_short() -> None:
+    lines = README.read_text().splitlines()
+    assert len(lines) <= README_MAX_LINES, f"README.md has {len(lines)} lines; move methods to docs/"
+
+
+def test_links_of_the_readme_and_docs_resolve() -> None:
+    pages = [README, PROJECT_ROOT / "bench" / "README.md", *sorted(DOCS_DIR.glob("*.md"))]
+    broken = {str(page.relative_to(PROJECT_ROOT)): broken_links(page) for page in pages if page.exists()}
+    assert {page: links for page, links in broken.items() if links} == {}
+
+
+def test_every_docs_page_is_linked_from_the_readme() -> None:
+    linked = {link.partition("#")[0] for link in markdown_links(README.read_text())}
+    pages = {f"docs/{page.name}" for page in DOCS_DIR.glob("*.md")}
+    assert pages - linked == set()
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    readme_commands = re.findall(r"^(make \S+)\s+#", README.read_text(), re.MULTILINE)
+    assert readme_commands == ["make demo", "make test"]
+    ci_commands = [
+        line.strip() for line in (PROJECT_ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.startswith(("#", "set ", "cd "))
+    ]
+    assert ci_commands == ["make test"]
+
+
+def test_readme_names_every_published_table() -> None:
+    readme = README.read_text()
+    missing = [table for table in PUBLISHED_TABLES if f"`{table.split('.')[1]}`" not in readme]
+    assert missing == [], "published tables the README's outputs do not list"
+
+
+def test_every_var_is_documented() -> None:
+    project_vars = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())["vars"]
+    documented = set(re.findall(r"^\| `(\w+)` \|", CONFIGURATION_PAGE.read_text(), re.MULTILINE))
+    assert sorted(project_vars.keys() - documented) == [], f"vars missing from {CONFIGURATION_PAGE.name}'s table"
+    assert sorted(documented - project_vars.keys()) == [], f"{CONFIGURATION_PAGE.name} documents vars that do not exist"
+
+
+def test_the_link_check_names_broken_links(tmp_path: Path) -> None:
+    (tmp_path / "other.md").write_text("# Other page\n\n## Known `heading`: here\n")
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# Page\n\n[ok](other.md#known-heading-here) [self](#page) [web](https://example.org/x)\n"
+        "[gone](missing.md) [bad anchor](other.md#unknown)\n\n```\n[in code](nowhere.md)\n```\n"
+    )
+    assert broken_links(page) == ["missing.md", "other.md#unknown"]
