@@ -19,8 +19,8 @@ def published_rows(result: RefreshResult, sql: str) -> list[tuple]:
 
 def test_fairness_audit_of_the_known_answer_set(known_answer_run: RefreshResult) -> None:
     """tests/fixtures/known_answer: female C01 C03 C06 C09 C11, male C02 C04 C08 C10, nonbinary C07 and
-    C05 without a gender. VIPs (README): C01 C02 C03 C10; churn risk: C04 (at_risk). Groups of at least two
-    customers are compared (fairness_min_group_customers in KNOWN_ANSWER_VARS)."""
+    C05 without a gender. VIPs (README): C01 C02 C03; no churn-risk segment has a member. Groups of at least
+    two customers are compared (fairness_min_group_customers in KNOWN_ANSWER_VARS)."""
     rows = published_rows(
         known_answer_run,
         """
@@ -32,17 +32,17 @@ def test_fairness_audit_of_the_known_answer_set(known_answer_run: RefreshResult)
         """,
     )
     assert rows == [
-        # churn risk: female 0 / 5, male 1 / 4 = 0.25; ratio 0 / 0.25 = 0 < 0.8, flagged (a warning: the
-        # refresh still published)
-        ("churn_risk", "female", 5, 0, 0.0, False, True, 0.0, True),
-        ("churn_risk", "male", 4, 1, 0.25, False, True, 0.0, True),
-        ("churn_risk", "nonbinary", 1, 0, 0.0, True, False, 0.0, None),
-        ("churn_risk", "unknown", 1, 0, 0.0, True, False, 0.0, None),
-        # VIP: female 2 / 5 = 0.4 (C01, C03), male 2 / 4 = 0.5 (C02, C10); 0.4 / 0.5 = 0.8, not below 0.8
-        ("vip", "female", 5, 2, 0.4, False, True, 0.8, False),
-        ("vip", "male", 4, 2, 0.5, False, True, 0.8, False),
-        ("vip", "nonbinary", 1, 0, 0.0, True, False, 0.8, None),
-        ("vip", "unknown", 1, 0, 0.0, True, False, 0.8, None),
+        # churn risk: 0 / 5 and 0 / 4; a ratio of two zero rates says nothing, so there is none to flag
+        ("churn_risk", "female", 5, 0, 0.0, False, True, None, None),
+        ("churn_risk", "male", 4, 0, 0.0, False, True, None, None),
+        ("churn_risk", "nonbinary", 1, 0, 0.0, True, False, None, None),
+        ("churn_risk", "unknown", 1, 0, 0.0, True, False, None, None),
+        # VIP: female 2 / 5 = 0.4 (C01, C03), male 1 / 4 = 0.25 (C02); 0.25 / 0.4 = 0.625 < 0.8, flagged (a
+        # warning: the refresh still published)
+        ("vip", "female", 5, 2, 0.4, False, True, 0.625, True),
+        ("vip", "male", 4, 1, 0.25, False, True, 0.625, True),
+        ("vip", "nonbinary", 1, 0, 0.0, True, False, 0.625, None),
+        ("vip", "unknown", 1, 0, 0.0, True, False, 0.625, None),
     ]
 
 

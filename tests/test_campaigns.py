@@ -97,13 +97,13 @@ def test_segments_come_from_the_snapshot_before_the_send_day(
     # 2025-05-31 itself, before any earlier snapshot, and C13 joined after it: both unscored.
     # CMP-C goes out after the as-of date and is not counted yet.
     assert set(segment_results) == {
-        ("CMP-A", "hibernating"), ("CMP-A", "loyal"), ("CMP-A", "prospect"), ("CMP-A", "unscored"),
+        ("CMP-A", "lost"), ("CMP-A", "champions"), ("CMP-A", "prospect"), ("CMP-A", "unscored"),
         ("CMP-B", "unscored"),
-        ("CMP-D", "loyal"),
+        ("CMP-D", "champions"),
     }
 
 
-def test_loyal_customers_of_campaign_a(segment_results: dict[tuple[str, str], dict]) -> None:
+def test_champions_of_campaign_a(segment_results: dict[tuple[str, str], dict]) -> None:
     # treated C01 40, C02 20 (+ a click), C03 late (0), C04 30 at the window's last second; control C05 10, C06 0
     treated_rate, control_rate = 3 / 4, 1 / 2
     rate_error = math.sqrt(treated_rate * (1 - treated_rate) / 4 + control_rate * (1 - control_rate) / 2)
@@ -111,7 +111,7 @@ def test_loyal_customers_of_campaign_a(segment_results: dict[tuple[str, str], di
     # revenue per customer 22.5 vs 5; sample variances 875 / 3 (treated) and 50 (control)
     revenue_error = math.sqrt(875 / 3 / 4 + 50 / 2)
     assert_results(
-        segment_results[("CMP-A", "loyal")],
+        segment_results[("CMP-A", "champions")],
         {
             "treated_customer_count": 4, "control_customer_count": 2,
             "treated_responder_count": 3, "control_responder_count": 1,
@@ -140,9 +140,9 @@ def null_uplift(**counts: float) -> dict[str, Any]:
 
 
 def test_groups_without_enough_controls_have_no_uplift(segment_results: dict[tuple[str, str], dict]) -> None:
-    # hibernating: treated C07 15, C08 and C09 (their responses are quarantined); one control, C10
+    # lost: treated C07 15, C08 and C09 (their responses are quarantined); one control, C10
     assert_results(
-        segment_results[("CMP-A", "hibernating")],
+        segment_results[("CMP-A", "lost")],
         null_uplift(
             treated_customer_count=3, control_customer_count=1, treated_responder_count=1,
             control_responder_count=0, treated_response_rate=1 / 3, control_response_rate=0,
@@ -176,10 +176,10 @@ def test_responses_count_within_the_window_and_up_to_the_as_of_date(
     campaign_runs: tuple[list[dict[str, Any]], RefreshResult], segment_results: dict[tuple[str, str], dict],
 ) -> None:
     # CMP-D (2025-07-15 09:00): C01's response of 07-18 counts; C02's of 07-22 lies after the as-of date
-    campaign_d = segment_results[("CMP-D", "loyal")]
+    campaign_d = segment_results[("CMP-D", "champions")]
     assert (campaign_d["treated_responder_count"], campaign_d["control_responder_count"]) == (1, 0)
     assert campaign_d["is_attribution_window_complete"] is False
-    assert segment_results[("CMP-A", "loyal")]["is_attribution_window_complete"] is True
+    assert segment_results[("CMP-A", "champions")]["is_attribution_window_complete"] is True
     # C03's response one second after CMP-A's 14 days does not count; C04's at the last second does
     attributed = dict(
         query(
@@ -255,17 +255,17 @@ def test_sends_are_segmented_by_the_latest_earlier_snapshot(
         )
     }
     assert len(sends) == 18  # 13 of CMP-A, 3 of CMP-B, 2 of CMP-D; CMP-C goes out after the as-of date
-    assert sends["CMP-A", "C01"] == (SNAPSHOT_DATE, "loyal", False)
-    assert sends["CMP-A", "C07"] == (SNAPSHOT_DATE, "hibernating", False)
+    assert sends["CMP-A", "C01"] == (SNAPSHOT_DATE, "champions", False)
+    assert sends["CMP-A", "C07"] == (SNAPSHOT_DATE, "lost", False)
     assert sends["CMP-A", "C11"] == (SNAPSHOT_DATE, "prospect", False)
     # C13 joined after the snapshot
     assert sends["CMP-A", "C13"] == (SNAPSHOT_DATE, "unscored", False)
     # the snapshot of the send day itself is not used: it holds that day's orders
     assert sends["CMP-B", "C01"] == (None, "unscored", False)
     # the second send of CMP-A to C06 (is_control 1) replaced the first (false)
-    assert sends["CMP-A", "C06"] == (SNAPSHOT_DATE, "loyal", True)
+    assert sends["CMP-A", "C06"] == (SNAPSHOT_DATE, "champions", True)
     # the history has both refreshes, and CMP-D (07-15) still uses the older one
-    assert sends["CMP-D", "C01"] == (SNAPSHOT_DATE, "loyal", False)
+    assert sends["CMP-D", "C01"] == (SNAPSHOT_DATE, "champions", False)
     history_dates = query(
         campaign_runs[1],
         "select distinct cast(as_of_date as varchar) from history.fct_customer_score_history order by 1",

@@ -18,12 +18,13 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "cross_sell_and_trends"
 # The fixture's newest order before the end of the as-of date is of 2025-06-25: fresh enough for a week's SLA.
-AS_OF_VARS = {"as_of_date": "2025-06-30", "freshness_sla_hours": 24 * 7}
+# Its L group scores 3 on every dimension (three value groups score 1, 3 and 5), so candidates need FM 3.
+AS_OF_VARS = {"as_of_date": "2025-06-30", "freshness_sla_hours": 24 * 7, "cross_sell_min_frequency_monetary_score": 3}
 RUN_CLOCK = datetime(2025, 7, 6, 0, 0, 0)
 # A second setting of every cross-sell and trend var, applied by rebuilding their models.
 WIDER_VARS = {
     **AS_OF_VARS,
-    "cross_sell_min_frequency_monetary_score": 2,
+    "cross_sell_min_frequency_monetary_score": 1,
     "cross_sell_max_categories": 3,
     "cross_sell_recommendation_count": 2,
     "trend_window_days": 60,
@@ -31,8 +32,8 @@ WIDER_VARS = {
 CROSS_SELL_AND_TREND_MODELS = ["int_customers_cross_sell_qualified+", "fct_segment_trends"]
 
 SEGMENTS = {
-    **{f"L{number}": "loyal" for number in range(1, 8)},
-    **{f"H{number}": "hibernating" for number in range(1, 7)},
+    **{f"L{number}": "need_attention" for number in range(1, 8)},
+    **{f"H{number}": "lost" for number in range(1, 7)},
     "T1": "champions",
     "P1": "prospect",
 }
@@ -45,7 +46,7 @@ CANDIDATES = {
     "L5": (False, 3, 0, None),  # too many categories
     "L6": (True, 2, 3, "garden"),  # the item without a category is not a third one
     "L7": (False, 0, 0, None),  # purchases without items: nothing known of what L7 buys
-    "H1": (False, 1, 0, None),  # FM 2 is below 4
+    "H1": (False, 1, 0, None),  # FM 1 is below 3
     "H2": (False, 1, 0, None),
     "H3": (False, 0, 0, None),
     "H4": (False, 0, 0, None),
@@ -54,7 +55,7 @@ CANDIDATES = {
     "T1": (True, 1, 0, None),  # has bought every category bought in champions
     "P1": (False, 0, 0, None),
 }
-LOYAL_BUYERS = {"electronics": 4, "garden": 3, "apparel": 2, "books": 2, "home": 2, "toys": 2}
+L_GROUP_BUYERS = {"electronics": 4, "garden": 3, "apparel": 2, "books": 2, "home": 2, "toys": 2}
 # customer: recommended categories, best first; ties at 2 of 7 go to the first name
 RECOMMENDATIONS = {
     "L1": ["electronics", "garden", "apparel"],
@@ -84,8 +85,8 @@ TRENDS = {
     # T1's purchase at 2025-04-01 23:59:59, exactly 90 days before the as-of date, is the prior window's
     "champions": (1, 2, 1, 900, 450, 2, 1, 1, 100, 100, 1, 3.5, 1),
     # L1's refund and its purchase after the as-of date count nowhere; an empty prior window: null changes
-    "loyal": (7, 14, 7, 1400, 100, 2, 0, 0, 0, None, 0, None, None),
-    "hibernating": (6, 0, 0, 0, None, 0, 6, 6, 300, 50, 1, None, -1),
+    "need_attention": (7, 14, 7, 1400, 100, 2, 0, 0, 0, None, 0, None, None),
+    "lost": (6, 0, 0, 0, None, 0, 6, 6, 300, 50, 1, None, -1),
     "prospect": (1, 0, 0, 0, None, 0, 0, 0, 0, None, 0, None, None),
 }
 
@@ -179,9 +180,9 @@ def test_recommendations_rank_by_penetration_in_the_segment_then_name(refreshed:
     for customer_id, rank, category, segment, buyers, segment_size, penetration, *scores, bought in rows:
         ranked.setdefault(customer_id, []).append(category)
         assert rank == len(ranked[customer_id]), customer_id
-        assert (segment, buyers, segment_size) == ("loyal", LOYAL_BUYERS[category], 7), (customer_id, category)
-        assert penetration == pytest.approx(float(Fraction(LOYAL_BUYERS[category], 7)), abs=1e-12)
-        assert tuple(scores) == (4, 4, 4), customer_id
+        assert (segment, buyers, segment_size) == ("need_attention", L_GROUP_BUYERS[category], 7), (customer_id, category)
+        assert penetration == pytest.approx(float(Fraction(L_GROUP_BUYERS[category], 7)), abs=1e-12)
+        assert tuple(scores) == (3, 3, 3), customer_id
         assert bought == CANDIDATES[customer_id][1], customer_id
     assert ranked == RECOMMENDATIONS
 
@@ -225,5 +226,5 @@ def test_trend_window_var_moves_both_windows(rebuilt_with_wider_vars: Path) -> N
     assert windows == [(date(2025, 5, 2), date(2025, 3, 3), date(2025, 5, 1))]
     trends = trends_by_segment(rebuilt_with_wider_vars)
     assert_trend(trends["champions"], (1, 1, 1, 600, 600, 1, 2, 1, 400, 200, 2, 2, -0.5), "champions")
-    assert_trend(trends["loyal"], TRENDS["loyal"], "loyal")
-    assert_trend(trends["hibernating"], (6, 0, 0, 0, None, 0, 0, 0, 0, None, 0, None, None), "hibernating")
+    assert_trend(trends["need_attention"], TRENDS["need_attention"], "need_attention")
+    assert_trend(trends["lost"], (6, 0, 0, 0, None, 0, 0, 0, 0, None, 0, None, None), "lost")

@@ -69,8 +69,9 @@ def compilation_error(error_messages: list[str]) -> str | None:
     project (`exceptions.raise_compiler_error`) says is wrong, without dbt's frame around it."""
     for message in error_messages:
         lines = [line.strip() for line in message.splitlines() if line.strip()]
-        if lines and lines[0].startswith("Compilation Error") and len(lines) > 1:
-            return lines[1]
+        for heading, sentence in zip(lines, lines[1:]):
+            if heading.startswith("Compilation Error"):
+                return sentence
     return None
 
 
