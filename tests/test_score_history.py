@@ -23,8 +23,11 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
 # the known-answer set's three bad rows must reach staging's quarantine rather than stop the run; its orders
-# are sparse, the newest before 2025-03-31 being of 2025-03-15, so freshness is held to a month
-HISTORY_VARS = {"vip_top_percent": 34, "raw_row_defect_tolerance": 0.1, "freshness_sla_hours": 24 * 31}
+# are sparse, the newest before 2025-03-31 being of 2025-03-15, so freshness is held to a month; the known-answer
+# README pins a 365-day window (the default, 36500 days, would count C06's 2023-2024 purchases)
+HISTORY_VARS = {
+    "vip_top_percent": 34, "lookback_days": 365, "raw_row_defect_tolerance": 0.1, "freshness_sla_hours": 24 * 31,
+}
 HISTORY_NOW = datetime(2025, 7, 6, 0, 0, 0)
 STABILITY_WARNING = "test.scorehouse.latest_score_stability_within_warning_threshold"
 MARCH, JUNE, JULY = date(2025, 3, 31), date(2025, 6, 30), date(2025, 7, 1)
@@ -128,6 +131,20 @@ def test_a_later_date_adds_rows_and_keeps_the_earlier_ones(refreshes: dict[str, 
     }
 
 
+def test_vip_flags_on_each_date(refreshes: dict[str, Refresh]) -> None:
+    july = refreshes["july"]
+    vips = query(
+        july.result.paths.working,
+        "select as_of_date, customer_id from history.fct_customer_score_history where is_vip order by all",
+    )
+    # floor(34 % x 6) = 2 in March (both composites of 91.67), floor(34 % x 9) = 3 afterwards
+    assert vips == [
+        (MARCH, "C01"), (MARCH, "C04"),
+        (JUNE, "C01"), (JUNE, "C02"), (JUNE, "C03"),
+        (JULY, "C01"), (JULY, "C02"), (JULY, "C03"),
+    ]
+
+
 # ---------------------------------------------------------------- a single as-of date
 
 
@@ -176,13 +193,13 @@ def test_migration_matrix_from_march_to_june(refreshes: dict[str, Refresh]) -> N
     assert {row[:2] for row in rows} == {(MARCH, JUNE)}
     assert sorted(row[2:] for row in rows) == sorted([
         ("champions", "champions", 1, 700, 1000),
-        ("champions", "at_risk", 1, 200, 200),
-        ("need_attention", "champions", 1, 100, 200),
+        ("champions", "need_attention", 1, 200, 200),
+        ("need_attention", "loyal", 1, 100, 200),
         ("need_attention", "hibernating", 1, 150, 150),
         ("at_risk", "hibernating", 1, 60, 60),
         ("lost", "lost", 1, 0, 0),
-        ("prospect", "loyal", 2, 0, 700),
-        ("prospect", "potential_loyalists", 1, 0, 40),
+        ("prospect", "potential_loyalists", 2, 0, 540),
+        ("prospect", "need_attention", 1, 0, 200),
         ("prospect", "prospect", 2, 0, 0),
         ("prospect", "gone", 1, 0, 0),
         ("new", "prospect", 1, 0, 0),
@@ -232,18 +249,18 @@ def test_who_moved_since_the_previous_snapshot(refreshes: dict[str, Refresh]) ->
             "is_new_since_previous_snapshot, has_changed_segment, composite_score_change",
         )
     }
-    third = pytest.approx(100 / 3, abs=1e-9)
+    sixth = pytest.approx(100 / 6, abs=1e-9)
     assert moves == {
         "C01": ("champions", MARCH, "champions", False, False, pytest.approx(100 / 12, abs=1e-9)),
-        "C02": ("champions", MARCH, "need_attention", False, True, third),
-        "C03": ("loyal", MARCH, "prospect", False, True, None),
-        "C04": ("at_risk", MARCH, "champions", False, True, pytest.approx(-100 / 3, abs=1e-9)),
+        "C02": ("loyal", MARCH, "need_attention", False, True, sixth),
+        "C03": ("potential_loyalists", MARCH, "prospect", False, True, None),
+        "C04": ("need_attention", MARCH, "champions", False, True, pytest.approx(-500 / 12, abs=1e-9)),
         "C05": ("hibernating", MARCH, "at_risk", False, True, pytest.approx(-100 / 6, abs=1e-9)),
         "C06": ("lost", MARCH, "lost", False, False, 0),
         "C07": ("potential_loyalists", MARCH, "prospect", False, True, None),
         "C08": ("prospect", MARCH, "prospect", False, False, None),
         "C09": ("prospect", MARCH, "prospect", False, False, None),
-        "C10": ("loyal", MARCH, "prospect", False, True, None),
+        "C10": ("need_attention", MARCH, "prospect", False, True, None),
         "C11": ("hibernating", MARCH, "need_attention", False, True, -25),
         "C12": ("prospect", MARCH, None, True, False, None),
     }
@@ -269,12 +286,12 @@ def test_segment_sizes_over_time(refreshes: dict[str, Refresh]) -> None:
         (MARCH, "at_risk"): (1, share[1], 60, 60),
         (MARCH, "lost"): (1, share[1], 0, 250),
         (MARCH, "prospect"): (6, share[6], 0, None),
-        (JUNE, "champions"): (2, share[2], 1200, pytest.approx(1200 / 7)),
-        (JUNE, "loyal"): (2, share[2], 700, pytest.approx(700 / 3)),
-        (JUNE, "at_risk"): (1, share[1], 200, 100),
+        (JUNE, "champions"): (1, share[1], 1000, 250),
+        (JUNE, "loyal"): (1, share[1], 200, pytest.approx(200 / 3)),
+        (JUNE, "potential_loyalists"): (2, share[2], 540, 270),
+        (JUNE, "need_attention"): (2, share[2], 400, 100),
         (JUNE, "hibernating"): (2, share[2], 210, 105),
         (JUNE, "lost"): (1, share[1], 0, 250),
-        (JUNE, "potential_loyalists"): (1, share[1], 40, 40),
         (JUNE, "prospect"): (3, share[3], 0, None),
     }
 
@@ -296,15 +313,16 @@ def population_stability_index(expected: dict[int, int], actual: dict[int, int])
 def test_population_stability_index_known_answer(refreshes: dict[str, Refresh]) -> None:
     # purchasers per bin, 2025-03-31 -> 2025-06-30, from the fixture README
     bins = {
-        "recency_score": ({1: 1, 2: 1, 3: 2, 4: 1, 5: 1}, {1: 2, 2: 2, 3: 1, 4: 2, 5: 2}),
-        "frequency_score": ({1: 1, 3: 3, 5: 2}, {1: 1, 2: 4, 4: 2, 5: 2}),
-        "monetary_score": ({1: 1, 2: 1, 3: 2, 4: 1, 5: 1}, {1: 2, 2: 2, 4: 3, 5: 2}),
-        "composite_score": ({0: 1, 3: 1, 5: 2, 9: 2}, {0: 1, 1: 1, 2: 1, 4: 1, 5: 1, 6: 2, 8: 1, 9: 1}),
+        "recency_score": ({1: 1, 2: 1, 3: 2, 4: 1, 5: 1}, {1: 2, 2: 1, 3: 2, 4: 2, 5: 2}),
+        "frequency_score": ({1: 1, 3: 3, 5: 2}, {1: 1, 2: 4, 3: 2, 4: 1, 5: 1}),
+        "monetary_score": ({1: 1, 2: 1, 3: 2, 4: 1, 5: 1}, {1: 2, 2: 2, 3: 3, 4: 1, 5: 1}),
+        "composite_score": ({0: 1, 3: 1, 5: 2, 9: 2}, {0: 1, 1: 1, 2: 1, 4: 1, 5: 3, 6: 1, 9: 1}),
     }
-    # recency by hand: bins 1, 2, 4 and 5 each (2/9 - 1/6) ln(4/3), bin 3 (1/9 - 1/3) ln(1/3)
-    assert population_stability_index(*bins["recency_score"]) == pytest.approx(
-        4 * (2 / 9 - 1 / 6) * math.log(4 / 3) + (1 / 9 - 1 / 3) * math.log(1 / 3)
-    )
+    # by hand (README): recency (1/6) ln 2, monetary (1/9) ln 2, frequency about 5.0027, composite about 4.6165
+    assert population_stability_index(*bins["recency_score"]) == pytest.approx(math.log(2) / 6)
+    assert population_stability_index(*bins["monetary_score"]) == pytest.approx(math.log(2) / 9)
+    assert population_stability_index(*bins["frequency_score"]) == pytest.approx(5.0027, abs=1e-4)
+    assert population_stability_index(*bins["composite_score"]) == pytest.approx(4.6165, abs=1e-4)
     june = refreshes["june"]
     rows = {
         row[0]: row[1:]
@@ -325,9 +343,16 @@ def test_population_stability_index_known_answer(refreshes: dict[str, Refresh]) 
 def test_a_jump_in_the_scores_is_reported_as_a_warning_and_still_published(refreshes: dict[str, Refresh]) -> None:
     june = refreshes["june"]
     warning = node_result(june, STABILITY_WARNING)
-    # all four indexes (0.31 to 9.77) exceed the default threshold of 0.25
-    assert (warning["status"], warning["failures"]) == ("warn", 4)
-    assert "Got 4 results, configured to warn if != 0" in warning["message"]
+    # frequency (about 5.00) and the composite (about 4.62) exceed the default threshold of 0.25; recency
+    # ((1/6) ln 2, about 0.12) and monetary ((1/9) ln 2, about 0.08) stay below it
+    assert (warning["status"], warning["failures"]) == ("warn", 2)
+    assert "Got 2 results, configured to warn if != 0" in warning["message"]
+    unstable = query(
+        june.published,
+        f"select score_name from marts.fct_score_stability where as_of_date = '{JUNE}' "
+        "and population_stability_index > 0.25 order by score_name",
+    )
+    assert unstable == [("composite_score",), ("frequency_score",)]
     # a warning does not stop the refresh: June's scores are published and the run is logged as such
     assert june.result.publication.is_new
     (june_run,) = [run for run in read_runs(june.result.paths.run_log) if run["run_id"] == june.result.run_id]
