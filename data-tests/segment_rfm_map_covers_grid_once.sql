@@ -7,13 +7,7 @@ segment_rfm_map as (
 ),
 
 grid_cells as (
-    {% for recency_score in range(1, 6) %}
-    {% for frequency_monetary_score in range(1, 6) %}
-    select {{ recency_score }} as recency_score, {{ frequency_monetary_score }} as frequency_monetary_score
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ segment_grid_cells() }}
 ),
 
 cell_matches as (
