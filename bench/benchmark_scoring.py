@@ -74,7 +74,7 @@ SCORING_BUILD_STAGES = ("build_models", "build_scores")
 RFM_PATH_SELECTOR = "+fct_customer_scores"
 FLOW_STAGES = (
     "check_inputs", "check_settings", "load_inputs", "raw_gate",
-    "build_models", "fit_models", "build_scores", "outputs_gate", "record_history", "publish_outputs",
+    "build_models", "fit_models", "build_scores", "publish_outputs",
     "read_results",
 )
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")

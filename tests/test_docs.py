@@ -125,6 +125,30 @@ def test_exposures_read_published_marts_and_name_an_owner(manifest: dict[str, An
     }
 
 
+def test_the_score_history_waits_for_every_published_mart_it_does_not_feed(manifest: dict[str, Any]) -> None:
+    """The refresh builds the history in the same dbt build as the marts and publishes only when every test
+    passed: each published mart is either upstream of the history (so its tests hold the history back) or
+    built from it."""
+    models = {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    by_id = {node["unique_id"]: name for name, node in models.items()}
+
+    def upstream(name: str) -> set[str]:
+        found, pending = set(), [name]
+        while pending:
+            parents = {by_id[parent] for parent in models[pending.pop()]["depends_on"]["nodes"] if parent in by_id}
+            pending += parents - found
+            found |= parents
+        return found
+
+    history = "fct_customer_score_history"
+    before_history = upstream(history)
+    neither = [
+        table for table in (qualified.split(".")[1] for qualified in PUBLISHED_TABLES)
+        if table not in before_history and history not in upstream(table)
+    ]
+    assert neither == [], f"add these to {history}.sql's depends_on lines"
+
+
 def test_the_rules_name_what_breaks_them() -> None:
     """The two checks on a hand-made manifest: an undeclared built column, a declared column with a blank
     description and a model described without its grain are each named; described ones are not."""

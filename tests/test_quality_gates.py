@@ -1,6 +1,6 @@
-"""The Great Expectations gates on small warehouses built here with DuckDB SQL (no dbt run).
+"""The Great Expectations raw gate on small warehouses built here with DuckDB SQL (no dbt run).
 
-Each gate runs once on good data, where every expectation must pass, and once on data breaking all of
+The gate runs once on good data, where every expectation must pass, and once on data breaking all of
 them at the same time (empty tables get a run of their own), where each must fail with the observed value
 that proves it looked.
 """
@@ -19,7 +19,6 @@ from scorehouse.quality_gates import (
     ExpectationOutcome,
     GateResult,
     GateSettings,
-    check_outputs,
     check_raw,
     failure_sentences,
     scored_as_of,
@@ -32,8 +31,6 @@ SETTINGS = GateSettings(
     freshness_sla_hours=48,
     min_order_amount=0,
     max_order_amount=1000,
-    rfm_bucket_count=5,
-    segment_share_bands={"champions": (0.4, 0.6), "lost": (0.0, 0.1)},
 )
 
 ORDER_COLUMNS = ("order_id", "customer_id", "ordered_at", "amount", "status")
@@ -58,12 +55,6 @@ BAD_ORDERS = [
     ("O10", "C404", "2025-05-06 10:00:00", "12.00", "completed"),  # newest order, unknown customer
 ]
 BAD_CUSTOMERS = [("C1", "2025-01-01"), ("C2", "2025-01-01"), ("C3", None), (None, "2025-01-01")]
-# the as-of date of the segments built by build_outputs_warehouse, and creation times around it
-SCORED_AS_OF = "2025-07-02"
-CREATED_BY_AS_OF = "2025-07-02 23:59:59"
-CREATED_AFTER_AS_OF = "2025-07-03 00:00:00"
-
-
 def sql_value(value: Any) -> str:
     if value is None:
         return "null"
@@ -90,47 +81,6 @@ def build_raw_warehouse(path: Path, orders: list[tuple], customers: list[tuple])
     with duckdb.connect(str(path)) as connection:
         create_table(connection, "raw.orders", dict.fromkeys(ORDER_COLUMNS, "varchar"), orders)
         create_table(connection, "raw.customers", {"customer_id": "varchar", "created_at": "varchar"}, customers)
-    return path
-
-
-def build_outputs_warehouse(
-    path: Path,
-    segments: list[tuple],
-    scores: list[tuple],
-    shares: list[tuple],
-    staged_customer_ids: list[str],
-    late_customer_ids: tuple[str, ...] = (),
-) -> Path:
-    """Segments as of SCORED_AS_OF; `late_customer_ids` are staged customers created after it."""
-    with duckdb.connect(str(path)) as connection:
-        create_table(
-            connection,
-            "marts.dim_customer_segments",
-            {"customer_id": "varchar", "segment_name": "varchar", "as_of_date": "date"},
-            [(*segment, SCORED_AS_OF) for segment in segments],
-        )
-        create_table(
-            connection,
-            "marts.fct_customer_scores",
-            {
-                "customer_id": "varchar",
-                "composite_score": "double",
-                "recency_score": "integer",
-                "frequency_score": "integer",
-                "monetary_score": "integer",
-            },
-            scores,
-        )
-        create_table(
-            connection, "marts.segment_summary", {"segment_name": "varchar", "customer_share": "double"}, shares
-        )
-        create_table(
-            connection,
-            "staging.stg_shop__customers",
-            {"customer_id": "varchar", "created_at": "timestamp"},
-            [(customer_id, CREATED_BY_AS_OF) for customer_id in staged_customer_ids]
-            + [(customer_id, CREATED_AFTER_AS_OF) for customer_id in late_customer_ids],
-        )
     return path
 
 
@@ -162,21 +112,6 @@ RAW_EXPECTATIONS = [
     ("raw.customers", "expect_table_row_count_to_be_between", None, ""),
     *[("raw.customers", "expect_column_values_to_not_be_null", column, "") for column in ("customer_id", "created_at")],
 ]
-OUTPUT_EXPECTATIONS = [
-    ("marts.dim_customer_segments", "expect_column_values_to_not_be_null", "customer_id", ""),
-    ("marts.dim_customer_segments", "expect_column_values_to_be_unique", "customer_id", ""),
-    ("marts.dim_customer_segments", "expect_column_values_to_not_be_null", "segment_name", ""),
-    ("marts.dim_customer_segments", "expect_no_offending_rows", None, "staged"),
-    *[
-        ("marts.fct_customer_scores", "expect_column_values_to_be_between", column, "")
-        for column in ("composite_score", "recency_score", "frequency_score", "monetary_score")
-    ],
-    ("marts.segment_summary", "expect_column_values_to_be_between", "customer_share", ""),
-    ("marts.segment_summary", "expect_no_offending_rows", None, "champions"),
-    ("marts.segment_summary", "expect_no_offending_rows", None, "lost"),
-]
-
-
 @pytest.fixture(scope="module")
 def raw_good(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
     folder = tmp_path_factory.mktemp("raw_good")
@@ -192,33 +127,6 @@ def raw_bad(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
     return check_raw(on_duckdb(build_raw_warehouse(folder / "scorehouse.duckdb", BAD_ORDERS, BAD_CUSTOMERS)), NOW, SETTINGS)
 
 
-@pytest.fixture(scope="module")
-def outputs_good(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
-    folder = tmp_path_factory.mktemp("outputs_good")
-    warehouse = build_outputs_warehouse(
-        folder / "scorehouse.duckdb",
-        segments=[("C1", "champions"), ("C2", "loyal"), ("C3", "prospect"), ("C4", "champions")],
-        scores=[("C1", 100.0, 5, 5, 5), ("C2", 50.0, 3, 3, 3), ("C3", None, None, None, None), ("C4", 0.0, 1, 1, 1)],
-        shares=[("champions", 0.5), ("loyal", 0.25), ("prospect", 0.25), ("lost", 0.0)],
-        staged_customer_ids=["C1", "C2", "C3", "C4"],
-        late_customer_ids=("C5",),  # not scored as of SCORED_AS_OF, so not expected among the segments
-    )
-    return check_outputs(on_duckdb(warehouse), SETTINGS, data_docs_folder=folder / "docs")
-
-
-@pytest.fixture(scope="module")
-def outputs_bad(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
-    folder = tmp_path_factory.mktemp("outputs_bad")
-    warehouse = build_outputs_warehouse(
-        folder / "scorehouse.duckdb",
-        segments=[("C1", "champions"), ("C1", "loyal"), (None, "loyal"), ("C4", None), ("C5", "prospect")],
-        scores=[("C1", 120.0, 0, 6, 7), ("C2", -1.0, 1, 1, 1)],
-        shares=[("champions", 0.9), ("loyal", 1.5)],  # no 'lost' row at all
-        staged_customer_ids=["C1", "C2", "C3"],
-    )
-    return check_outputs(on_duckdb(warehouse), SETTINGS)
-
-
 @pytest.mark.parametrize(("table", "expectation_type", "column", "about"), RAW_EXPECTATIONS)
 def test_raw_expectation_passes_on_good_data(
     raw_good: GateResult, table: str, expectation_type: str, column: str | None, about: str
@@ -231,19 +139,6 @@ def test_raw_gate_passes_on_good_data_and_checks_nothing_else(raw_good: GateResu
     assert raw_good.success and raw_good.failures == []
     assert len(raw_good.expectations) == len(RAW_EXPECTATIONS)
     assert outcome(raw_good, "raw.orders", "expect_table_row_count_to_be_between").observed_value == 3
-
-
-@pytest.mark.parametrize(("table", "expectation_type", "column", "about"), OUTPUT_EXPECTATIONS)
-def test_output_expectation_passes_on_good_data(
-    outputs_good: GateResult, table: str, expectation_type: str, column: str | None, about: str
-) -> None:
-    checked = outcome(outputs_good, table, expectation_type, column, about)
-    assert checked.success and checked.error is None and checked.observed_value is not None
-
-
-def test_outputs_gate_passes_on_good_data_and_checks_nothing_else(outputs_good: GateResult) -> None:
-    assert outputs_good.success and outputs_good.failures == []
-    assert len(outputs_good.expectations) == len(OUTPUT_EXPECTATIONS)
 
 
 def test_duplicate_order_id_is_named_and_counted(raw_bad: GateResult) -> None:
@@ -407,70 +302,6 @@ def test_typed_raw_columns_from_parquet_pass_the_same_gate(tmp_path: Path) -> No
     assert result.success, result.failures
 
 
-def test_customer_in_two_segments_or_without_one_is_reported(outputs_bad: GateResult) -> None:
-    table = "marts.dim_customer_segments"
-    duplicated = outcome(outputs_bad, table, "expect_column_values_to_be_unique", "customer_id")
-    assert not duplicated.success and duplicated.observed_value == 2 and duplicated.unexpected_examples == ["C1", "C1"]
-    for column in ("customer_id", "segment_name"):
-        missing = outcome(outputs_bad, table, "expect_column_values_to_not_be_null", column)
-        assert not missing.success and missing.observed_value == 1
-
-
-def test_customer_count_mismatch_reports_both_counts(outputs_bad: GateResult) -> None:
-    checked = outcome(outputs_bad, "marts.dim_customer_segments", "expect_no_offending_rows", about="staged")
-    assert not checked.success and checked.observed_value == 1
-    assert checked.unexpected_examples == [{"segmented_customer_count": 5, "staged_customer_count": 3}]
-
-
-def test_no_segments_at_all_expect_every_staged_customer(tmp_path: Path) -> None:
-    warehouse = build_outputs_warehouse(
-        tmp_path / "scorehouse.duckdb", segments=[], scores=[], shares=[("champions", 0.5), ("lost", 0.0)],
-        staged_customer_ids=["C1"], late_customer_ids=("C2",),
-    )
-    checked = outcome(
-        check_outputs(on_duckdb(warehouse), SETTINGS), "marts.dim_customer_segments", "expect_no_offending_rows"
-    )
-    assert not checked.success
-    assert checked.unexpected_examples == [{"segmented_customer_count": 0, "staged_customer_count": 2}]
-
-
-def test_composite_score_out_of_range_is_reported(outputs_bad: GateResult) -> None:
-    checked = outcome(outputs_bad, "marts.fct_customer_scores", "expect_column_values_to_be_between", "composite_score")
-    assert not checked.success and sorted(checked.unexpected_examples) == [-1.0, 120.0]
-
-
-@pytest.mark.parametrize(
-    ("column", "out_of_range"), [("recency_score", 0), ("frequency_score", 6), ("monetary_score", 7)]
-)
-def test_rfm_score_outside_the_buckets_is_reported(outputs_bad: GateResult, column: str, out_of_range: int) -> None:
-    checked = outcome(outputs_bad, "marts.fct_customer_scores", "expect_column_values_to_be_between", column)
-    assert not checked.success and checked.observed_value == 1 and checked.unexpected_examples == [out_of_range]
-
-
-def test_segment_share_above_one_is_reported(outputs_bad: GateResult) -> None:
-    checked = outcome(outputs_bad, "marts.segment_summary", "expect_column_values_to_be_between", "customer_share")
-    assert not checked.success and checked.unexpected_examples == [1.5]
-
-
-def test_segment_share_outside_its_band_is_reported(outputs_bad: GateResult) -> None:
-    checked = outcome(outputs_bad, "marts.segment_summary", "expect_no_offending_rows", about="champions")
-    assert not checked.success
-    assert checked.unexpected_examples == [
-        {"segment_name": "champions", "customer_share": 0.9, "min_share": 0.4, "max_share": 0.6}
-    ]
-
-
-def test_banded_segment_missing_from_the_summary_is_reported(outputs_bad: GateResult) -> None:
-    checked = outcome(outputs_bad, "marts.segment_summary", "expect_no_offending_rows", about="lost")
-    assert not checked.success and checked.unexpected_examples[0]["customer_share"] is None
-
-
-def test_bad_outputs_fail_every_expectation(outputs_bad: GateResult) -> None:
-    assert not outputs_bad.success
-    assert len(outputs_bad.failures) == len(OUTPUT_EXPECTATIONS)
-    assert all(checked.error is None for checked in outputs_bad.expectations)
-
-
 TOLERANCE_ADVICE = (
     "fix the file, or set raw_row_defect_tolerance (now 0) to the share of such rows to quarantine instead of stopping"
 )
@@ -504,16 +335,6 @@ def test_empty_inputs_are_named_once_each(tmp_path: Path) -> None:
     ]
 
 
-def test_failed_output_checks_say_the_publication_was_kept(outputs_bad: GateResult) -> None:
-    sentences = failure_sentences(outputs_bad)
-    assert len(sentences) == len(OUTPUT_EXPECTATIONS)
-    assert "marts.dim_customer_segments: 2 customer rows in two segments (C1); the published tables were kept" in " ".join(sentences)
-    assert (
-        "marts.segment_summary: champions holds a share of customers outside its band of 40.0% to 60.0%; the "
-        "published tables were kept; check the delivery, or adjust segment_share_bands"
-    ) in sentences
-
-
 def test_a_missing_column_fails_the_gate_with_the_error(tmp_path: Path) -> None:
     warehouse = tmp_path / "scorehouse.duckdb"
     with duckdb.connect(str(warehouse)) as connection:
@@ -527,23 +348,6 @@ def test_a_missing_column_fails_the_gate_with_the_error(tmp_path: Path) -> None:
     assert all(checked.success for checked in result.expectations if checked.table == "raw.customers")
 
 
-def test_a_missing_table_fails_the_gate_with_the_error(tmp_path: Path) -> None:
-    warehouse = build_outputs_warehouse(
-        tmp_path / "scorehouse.duckdb",
-        segments=[("C1", "champions")],
-        scores=[("C1", 100.0, 5, 5, 5)],
-        shares=[("champions", 0.5), ("lost", 0.0)],
-        staged_customer_ids=["C1"],
-    )
-    with duckdb.connect(str(warehouse)) as connection:
-        connection.execute("drop table marts.segment_summary")
-    result = check_outputs(on_duckdb(warehouse), SETTINGS)
-    assert not result.success
-    summary = [checked for checked in result.expectations if checked.table == "marts.segment_summary"]
-    assert summary and all("segment_summary" in checked.error and not checked.success for checked in summary)
-    assert all(checked.success for checked in result.expectations if checked.table != "marts.segment_summary")
-
-
 def test_warehouse_can_be_written_right_after_a_gate(tmp_path: Path) -> None:
     warehouse = build_raw_warehouse(tmp_path / "scorehouse.duckdb", GOOD_ORDERS, GOOD_CUSTOMERS)
     check_raw(on_duckdb(warehouse), NOW, SETTINGS)
@@ -554,13 +358,12 @@ def test_warehouse_can_be_written_right_after_a_gate(tmp_path: Path) -> None:
 
 def test_missing_warehouse_is_named(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        check_outputs(on_duckdb(tmp_path / "nothing" / "scorehouse.duckdb"), SETTINGS)
+        check_raw(on_duckdb(tmp_path / "nothing" / "scorehouse.duckdb"), NOW, SETTINGS)
 
 
-@pytest.mark.parametrize("gate", ["raw", "outputs"])
-def test_data_docs_are_written(raw_good: GateResult, outputs_good: GateResult, gate: str) -> None:
-    result = {"raw": raw_good, "outputs": outputs_good}[gate]
-    assert result.data_docs_index is not None and result.data_docs_index.parent.name == gate
+def test_data_docs_are_written(raw_good: GateResult) -> None:
+    result = raw_good
+    assert result.data_docs_index is not None and result.data_docs_index.parent.name == "raw"
     site = result.data_docs_index.parent
     pages = {page.name: page for page in (site / "validations").rglob("*.html")}
     assert set(pages) == {f"warehouse-{checked.table}.html" for checked in result.expectations}
@@ -575,8 +378,6 @@ def test_data_docs_are_written(raw_good: GateResult, outputs_good: GateResult, g
     [
         ({"freshness_sla_hours": 0}, "freshness_sla_hours"),
         ({"min_order_amount": 10, "max_order_amount": 1}, "min_order_amount"),
-        ({"rfm_bucket_count": 1}, "rfm_bucket_count"),
-        ({"segment_share_bands": {"lost": (0.5, 0.2)}}, "segment_share_bands"),
     ],
 )
 def test_invalid_settings_are_named(settings: dict[str, Any], named: str) -> None:

@@ -17,6 +17,7 @@ import pytest
 
 from scorehouse import demo_data
 from scorehouse.contract import ContractError
+from scorehouse.dbt_runner import DbtFailed
 from scorehouse.run_log import read_runs
 from scorehouse.scoring_flow import (
     GateFailed,
@@ -79,7 +80,6 @@ def test_a_good_run_publishes_the_bi_tables(first_run: RefreshResult) -> None:
     assert run["raw_rows"] == sum(first_run.raw_row_counts.values())
     assert run["published_rows"] == sum(first_run.publication.row_counts.values())
     assert (first_run.paths.data_docs / "raw" / "index.html").exists()
-    assert (first_run.paths.data_docs / "outputs" / "index.html").exists()
 
 
 def test_an_identical_second_run_changes_nothing_but_the_run_log(
@@ -168,6 +168,26 @@ def test_a_refused_delivery_stays_refused_until_its_files_change(
     assert [run["status"] for run in read_runs(warehouse_copy.run_log)] == ["published"] + ["failed"] * 3
 
 
+def test_a_segment_outside_its_share_band_stops_the_publication_and_the_history(
+    warehouse_copy: WarehousePaths, good_data: Path
+) -> None:
+    """dbt's test of the bands fails the build; the history, built in the same build after the tests of the
+    published marts, records nothing for the refused as-of date."""
+    refused_date = END_DATE - timedelta(days=1)
+    before = digest(warehouse_copy.published)
+    with pytest.raises(DbtFailed, match="segment_shares_within_bands"):
+        refresh_scores(
+            data_dir=good_data, warehouse_dir=warehouse_copy.directory, now=NOW,
+            dbt_vars={"as_of_date": refused_date.isoformat(), "segment_share_bands": {"champions": [0.9, 1.0]}},
+        )
+    assert digest(warehouse_copy.published) == before
+    with duckdb.connect(str(warehouse_copy.working), read_only=True) as connection:
+        recorded_dates = connection.execute(
+            "select distinct as_of_date from history.fct_customer_score_history"
+        ).fetchall()
+    assert recorded_dates == [(END_DATE,)]
+
+
 def test_stale_data_fails_the_freshness_check(warehouse_copy: WarehousePaths, good_data: Path) -> None:
     # scored as of five days after the newest orders: they are more than the 48 h SLA before that
     later = timedelta(days=5)
@@ -234,13 +254,13 @@ KILL_POINTS = (
     "raw rows in duckdb",
     "START sql table model",
     "churn model version",
-    "Task run 'record_history",
+    "Task run 'build_scores",
 )
 
 
 def kill_refresh_at(log_line: str, data_dir: Path, warehouse: WarehousePaths) -> None:
     """Starts `scorehouse run` and kills its whole process group (dbt included, as an out-of-memory killer
-    or a host reboot would) when its log shows `log_line`; for record_history, once that task finished."""
+    or a host reboot would) when its log shows `log_line`; for a task's name, once that task finished."""
     refresh = subprocess.Popen(
         [
             Path(sys.executable).with_name("scorehouse"), "run",

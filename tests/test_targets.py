@@ -22,7 +22,7 @@ import pytest
 from psycopg2 import errors
 
 from scorehouse import demo_data
-from scorehouse.dbt_runner import PROJECT_DIR, run_dbt
+from scorehouse.dbt_runner import PROJECT_DIR
 from scorehouse.scoring_flow import GateFailed, RefreshResult, refresh_scores
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehousePaths, WarehouseTarget, target_named
 from test_churn_predictions import check_write_table_round_trip
@@ -249,10 +249,10 @@ def test_unit_tests_pass_on_every_target(runs: dict[str, RefreshResult], target_
     run = runs[target_name]
     target = target_named(run.target_name, run.paths)
     logger = logging.getLogger(__name__)
+    dbt = target.dbt_project(VARS)
     if target_name == "postgres":
-        run_dbt(["run", "--empty", "--select", "path:models/marts"], target.dbt_environment(), VARS, logger,
-                run.paths.dbt_target)
-    run_dbt(["test", "--select", "test_type:unit"], target.dbt_environment(), VARS, logger, run.paths.dbt_target)
+        dbt.run(["run", "--empty", "--select", "path:models/marts"], logger)
+    dbt.run(["test", "--select", "test_type:unit"], logger)
     unit_tests = json.loads((run.paths.dbt_target / "manifest.json").read_text())["unit_tests"]
     results = json.loads((run.paths.dbt_target / "run_results.json").read_text())["results"]
     tested = {result["unique_id"]: result["status"] for result in results if result["unique_id"] in unit_tests}

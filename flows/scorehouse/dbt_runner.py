@@ -1,7 +1,10 @@
-"""Runs dbt commands for the scorehouse project in a child process and reports each node as it finishes.
+"""Runs dbt commands for the scorehouse project and reports each node as it finishes.
 
-A child process (rather than dbt's in-process runner) releases the DuckDB file, or Spark's metastore, the
-moment dbt exits and keeps dbt's global state out of long-lived flow processes.
+dbt runs in this process through its programmatic runner (dbtRunner): a refresh parses the project once
+(DbtProject) and runs each command on that parse, instead of starting dbt and loading its parse for every
+step. The Spark target is the exception: its local session holds the Derby metastore, which one JVM at a
+time may open, so every dbt command runs in a dbt process of its own there and the flow's Spark steps in
+theirs (scorehouse.spark_target).
 """
 
 from __future__ import annotations
@@ -11,11 +14,16 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scorehouse.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from dbt.contracts.graph.manifest import Manifest
+    from dbt_common.events.base_types import EventMsg
 
 PROJECT_DIR = Path(os.environ.get("SCOREHOUSE_PROJECT_DIR", Path(__file__).resolve().parents[2]))
 PROFILES_DIR = PROJECT_DIR / "profiles"
@@ -42,17 +50,32 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def log_dbt_line(line: str, logger: logging.Logger) -> tuple[int, str]:
-    """Forwards one JSON log line of dbt to the logger at its own level; returns that level and message."""
-    try:
-        info = json.loads(line).get("info", {})
-    except json.JSONDecodeError:
-        info = {"msg": line}
-    message = info.get("msg", "").strip()
-    level = {"debug": logging.DEBUG, "warn": logging.WARNING, "error": logging.ERROR}.get(info.get("level"), logging.INFO)
-    if message:
-        logger.log(level, message)
-    return level, message
+class DbtLog:
+    """Forwards dbt's log events to a logger at their own level, keeping the error messages to explain a
+    failure with. dbt's debug events are left to its log file."""
+
+    def __init__(self, logger: logging.Logger | logging.LoggerAdapter) -> None:
+        self.logger = logger
+        self.error_messages: list[str] = []
+
+    def forward(self, level_name: str | None, message: str) -> None:
+        level = {"debug": logging.DEBUG, "warn": logging.WARNING, "error": logging.ERROR}.get(level_name, logging.INFO)
+        message = message.strip()
+        if level == logging.DEBUG or not message:
+            return
+        self.logger.log(level, message)
+        if level >= logging.ERROR:
+            self.error_messages.append(message)
+
+    def forward_event(self, event: EventMsg) -> None:
+        self.forward(event.info.level, event.info.msg)
+
+    def forward_json_line(self, line: str) -> None:
+        try:
+            info = json.loads(line).get("info", {})
+        except json.JSONDecodeError:
+            info = {"msg": line}
+        self.forward(info.get("level"), info.get("msg", ""))
 
 
 def failed_results(target_dir: Path) -> list[dict[str, Any]]:
@@ -87,50 +110,123 @@ def forget_parse_of_moved_project(target_dir: Path) -> None:
     parsed_project.write_text(str(PROJECT_DIR))
 
 
-def run_dbt(
-    arguments: list[str],
-    warehouse_environment: Mapping[str, str],
-    dbt_vars: Mapping[str, Any] | None,
-    logger: logging.Logger,
-    target_dir: Path,
-) -> None:
-    """Runs `dbt <arguments>` against the warehouse that `warehouse_environment` selects (the profile's
-    SCOREHOUSE_* variables), with its artefacts and logs in `target_dir`; raises DbtFailed unless every
-    node succeeded."""
-    command = [
-        dbt_executable(),
-        *arguments,
-        "--project-dir", str(PROJECT_DIR),
-        "--profiles-dir", str(PROFILES_DIR),
-        "--target-path", str(target_dir),
-        "--log-format", "json",
-    ]
-    if dbt_vars:
-        command += ["--vars", json.dumps(dict(dbt_vars))]
-    environment = {**os.environ, **warehouse_environment, "DBT_LOG_PATH": str(target_dir / "logs")}
-    results_file = target_dir / "run_results.json"
-    results_file.unlink(missing_ok=True)  # a failure before dbt writes results must not report an older run's
-    forget_parse_of_moved_project(target_dir)
-    error_messages = []
-    logger.info("running dbt %s", " ".join(arguments))
-    with subprocess.Popen(
-        command, cwd=PROJECT_DIR, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            level, message = log_dbt_line(line, logger)
-            if level >= logging.ERROR and message:
-                error_messages.append(message)
-        return_code = process.wait()
-    if return_code != 0:
-        failures = failed_results(target_dir)
-        refusal = compilation_error(error_messages)
+@contextmanager
+def environment_set(variables: Mapping[str, str]) -> Iterator[None]:
+    """The profile reads its connection settings from the environment (SCOREHOUSE_*): set for one command."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def release_warehouse() -> None:
+    """dbt-duckdb keeps its DuckDB instance, and so the warehouse file, open for the life of the process;
+    the flow's own steps open that file after each dbt command."""
+    duckdb_connections = sys.modules.get("dbt.adapters.duckdb.connections")
+    if duckdb_connections is not None:
+        duckdb_connections.DuckDBConnectionManager.close_all_connections()
+
+
+class DbtProject:
+    """The scorehouse dbt project as one refresh runs it: against the warehouse that `warehouse_environment`
+    selects (the profile's SCOREHOUSE_* variables), with `dbt_vars`, and with its artefacts and logs in
+    `target_dir`. The first command parses the project; the later ones run on that parse. With
+    `own_process`, each command runs in a dbt process of its own instead (the Spark target)."""
+
+    def __init__(
+        self,
+        warehouse_environment: Mapping[str, str],
+        dbt_vars: Mapping[str, Any] | None,
+        target_dir: Path,
+        own_process: bool = False,
+    ) -> None:
+        self.warehouse_environment = dict(warehouse_environment)
+        self.dbt_vars = dict(dbt_vars or {})
+        self.target_dir = target_dir
+        self.own_process = own_process
+        self.manifest: Manifest | None = None
+
+    def options(self) -> list[str]:
+        options = [
+            "--project-dir", str(PROJECT_DIR),
+            "--profiles-dir", str(PROFILES_DIR),
+            "--target-path", str(self.target_dir),
+            "--log-path", str(self.target_dir / "logs"),
+            "--no-use-colors",
+        ]
+        return options + (["--vars", json.dumps(self.dbt_vars)] if self.dbt_vars else [])
+
+    def invoke_in_process(self, arguments: list[str], log: DbtLog) -> bool:
+        """Runs one command on the parse of this project, parsing first if none was made yet; dbt prints
+        nothing itself (`--log-level none`): its events reach `log`."""
+        from dbt.cli.main import dbtRunner  # seconds to import: only commands that run dbt pay for it
+
+        with environment_set(self.warehouse_environment):
+            try:
+                if self.manifest is None:
+                    parsed = dbtRunner(callbacks=[log.forward_event]).invoke(
+                        ["parse", *self.options(), "--log-level", "none"]
+                    )
+                    if not parsed.success:
+                        log.error_messages.append(str(parsed.exception or ""))
+                        return False
+                    self.manifest = parsed.result
+                result = dbtRunner(manifest=self.manifest, callbacks=[log.forward_event]).invoke(
+                    [*arguments, *self.options(), "--log-level", "none"]
+                )
+            finally:
+                release_warehouse()
+        if result.exception is not None:
+            log.error_messages.append(str(result.exception))
+        return result.success
+
+    def invoke_in_own_process(self, arguments: list[str], log: DbtLog) -> bool:
+        command = [dbt_executable(), *arguments, *self.options(), "--log-format", "json"]
+        environment = {**os.environ, **self.warehouse_environment}
+        with subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                log.forward_json_line(line)
+            return process.wait() == 0
+
+    def run(self, arguments: list[str], logger: logging.Logger | logging.LoggerAdapter) -> None:
+        """Runs `dbt <arguments>`; raises DbtFailed unless every node succeeded."""
+        results_file = self.target_dir / "run_results.json"
+        results_file.unlink(missing_ok=True)  # a failure before dbt writes results must not report an older run's
+        forget_parse_of_moved_project(self.target_dir)
+        log = DbtLog(logger)
+        logger.info("running dbt %s", " ".join(arguments))
+        invoke = self.invoke_in_own_process if self.own_process else self.invoke_in_process
+        if invoke(arguments, log):
+            return
+        failures = failed_results(self.target_dir)
+        refusal = compilation_error(log.error_messages)
         if refusal is not None:
             raise DbtFailed(refusal, [result["unique_id"] for result in failures])
         # run-operation failures carry no message in run_results.json; the error log lines say what happened
+        error_messages = log.error_messages
         details = [
             f"{result['unique_id']} ({result['status']}: {(result.get('message') or '').strip() or ' '.join(error_messages[-2:])})"
             for result in failures
         ]
         detail = "; ".join(details or error_messages[-3:]) or "see the log above"
         raise DbtFailed(f"dbt {arguments[0]} failed: {detail}", [result["unique_id"] for result in failures])
+
+
+def run_dbt(
+    arguments: list[str],
+    warehouse_environment: Mapping[str, str],
+    dbt_vars: Mapping[str, Any] | None,
+    logger: logging.Logger | logging.LoggerAdapter,
+    target_dir: Path,
+) -> None:
+    """One dbt command on its own: `dbt <arguments>` in this process, as DbtProject runs it."""
+    DbtProject(warehouse_environment, dbt_vars, target_dir).run(arguments, logger)

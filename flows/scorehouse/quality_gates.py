@@ -1,9 +1,9 @@
-"""Great Expectations data-quality gates on the warehouse (any target): one on the raw tables before dbt
-runs, one on the scored marts after it.
+"""The Great Expectations data-quality gate on the raw tables (any target), before dbt builds anything.
 
-dbt's tests check each model as it is built; these gates check what dbt cannot: the delivery as loaded
-(freshness against the run's clock, orders of unknown customers, plausible amounts) and the outputs as a
-whole (segment shares within agreed bands, every staged customer created by the as-of date segmented).
+It checks the delivery as loaded: freshness against the moment the run scores as of, duplicates, orders of
+unknown customers, plausible amounts. The scored marts are checked by dbt's tests as they are built
+(ranges, one segment per customer, segment shares within segment_share_bands), before the score history
+records them and before anything is published.
 Suites are defined here in code and run in an ephemeral GX context, so nothing is generated on disk except the optional Data Docs.
 Every expectation is computed by the warehouse (SQL, or Spark); GX fetches only aggregates and at most a
 few sample rows.
@@ -32,7 +32,6 @@ from scorehouse.contract import sql_string
 from scorehouse.warehouse_targets import WarehouseTarget
 
 RAW_GATE = "raw"
-OUTPUTS_GATE = "outputs"
 # Result format of every gate: counts plus up to 20 offending values per column check, never the full list.
 RESULT_FORMAT = "SUMMARY"
 
@@ -49,14 +48,11 @@ class GatedQuery:
 
 @dataclass(frozen=True)
 class GateSettings:
-    """Thresholds of both gates. The defaults are placeholders; the caller passes the project's values."""
+    """Thresholds of the raw gate. The defaults are placeholders; the caller passes the project's values."""
 
     freshness_sla_hours: float = 48.0
     min_order_amount: float = 0.0
     max_order_amount: float = 100_000.0
-    rfm_bucket_count: int = 5
-    # segment_name -> (min_share, max_share) of all customers; segments not named are only held to 0..1
-    segment_share_bands: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     # share of raw order rows each row-level raw check lets through (staging quarantines them)
     row_defect_tolerance: float = 0.0
 
@@ -69,14 +65,6 @@ class GateSettings:
             )
         if not 0 <= self.row_defect_tolerance <= 1:
             raise ValueError(f"row_defect_tolerance must lie between 0 and 1, got {self.row_defect_tolerance}")
-        if self.rfm_bucket_count < 2:
-            raise ValueError(f"rfm_bucket_count must be at least 2, got {self.rfm_bucket_count}")
-        for segment_name, (min_share, max_share) in self.segment_share_bands.items():
-            if not 0 <= min_share <= max_share <= 1:
-                raise ValueError(
-                    f"segment_share_bands[{segment_name!r}] must satisfy 0 <= min <= max <= 1, "
-                    f"got ({min_share}, {max_share})"
-                )
 
 
 @dataclass(frozen=True)
@@ -142,10 +130,6 @@ class ExpectNoOffendingRows(gxe.UnexpectedRowsExpectation):
 
 # How many offending keys a failure sentence names.
 EXAMPLE_KEY_COUNT = 3
-# What to do about a failed check of the scored marts: none of them can come from the delivery alone.
-OUTPUT_DEFECT_ADVICE = (
-    "the published tables were kept; the models or seeds produced this, see the outputs gate's Data Docs"
-)
 
 
 def wording(problem: str, advice: str, counted: str | None = "row") -> dict[str, str | None]:
@@ -310,97 +294,6 @@ def raw_customers_suite() -> list[gxe.Expectation]:
             )
             for column in ("customer_id", "created_at")
         ],
-    ]
-
-
-def customer_segments_suite() -> list[gxe.Expectation]:
-    return [
-        gxe.ExpectColumnValuesToNotBeNull(
-            column="customer_id", description="every row has a customer_id",
-            meta=wording("without customer_id", OUTPUT_DEFECT_ADVICE),
-        ),
-        gxe.ExpectColumnValuesToBeUnique(
-            column="customer_id", description="no customer is in two segments",
-            meta=wording("in two segments", OUTPUT_DEFECT_ADVICE, counted="customer row"),
-        ),
-        gxe.ExpectColumnValuesToNotBeNull(
-            column="segment_name", description="every customer has a segment",
-            meta=wording("without a segment", OUTPUT_DEFECT_ADVICE, counted="customer"),
-        ),
-        ExpectNoOffendingRows(
-            description="every staged customer created by the as-of date is segmented",
-            meta=wording(
-                "segmented customers differ in number from the staged customers created by the as-of date",
-                OUTPUT_DEFECT_ADVICE,
-                counted=None,
-            ),
-            # GX leaves aliasing {batch} to queries with a join (PostgreSQL needs one on every subquery).
-            # Customers created after a back-dated as-of date are not scored yet; with no segments at all,
-            # every staged customer is expected.
-            unexpected_rows_query=(
-                "select segmented.customer_count as segmented_customer_count, "
-                "count(customers.customer_id) as staged_customer_count "
-                "from (select count(*) as customer_count, max(as_of_date) as as_of_date from {batch} as segments) "
-                "as segmented "
-                "left join staging.stg_shop__customers as customers "
-                "on segmented.as_of_date is null or cast(customers.created_at as date) <= segmented.as_of_date "
-                "group by segmented.customer_count "
-                "having count(customers.customer_id) <> segmented.customer_count"
-            ),
-        ),
-    ]
-
-
-def customer_scores_suite(settings: GateSettings) -> list[gxe.Expectation]:
-    return [
-        gxe.ExpectColumnValuesToBeBetween(
-            column="composite_score", min_value=0, max_value=100, description="composite scores lie in 0..100",
-            meta=wording("with a composite_score outside 0 to 100", OUTPUT_DEFECT_ADVICE, counted="customer"),
-        ),
-        *[
-            gxe.ExpectColumnValuesToBeBetween(
-                column=column,
-                min_value=1,
-                max_value=settings.rfm_bucket_count,
-                description=f"{column}s lie in 1..{settings.rfm_bucket_count}",
-                meta=wording(
-                    f"with a {column} outside 1 to {settings.rfm_bucket_count}", OUTPUT_DEFECT_ADVICE,
-                    counted="customer",
-                ),
-            )
-            for column in ("recency_score", "frequency_score", "monetary_score")
-        ],
-    ]
-
-
-def segment_summary_suite(target: WarehouseTarget, settings: GateSettings) -> list[gxe.Expectation]:
-    share_bands = [
-        ExpectNoOffendingRows(
-            description=f"{segment_name} holds {min_share:.1%} to {max_share:.1%} of customers",
-            meta=wording(
-                f"{segment_name} holds a share of customers outside its band of {min_share:.1%} to {max_share:.1%}",
-                "the published tables were kept; check the delivery, or adjust segment_share_bands",
-                counted=None,
-            ),
-            # A segment missing from the summary is reported too, with a null share.
-            unexpected_rows_query=(
-                "select band.segment_name, summary.customer_share, band.min_share, band.max_share "
-                f"from (select {sql_string(segment_name)} as segment_name, "
-                f"cast({float(min_share)!r} as {target.double_type}) as min_share, "
-                f"cast({float(max_share)!r} as {target.double_type}) as max_share) as band "
-                "left join {batch} as summary on summary.segment_name = band.segment_name "
-                "where summary.customer_share is null "
-                "or summary.customer_share not between band.min_share and band.max_share"
-            ),
-        )
-        for segment_name, (min_share, max_share) in sorted(settings.segment_share_bands.items())
-    ]
-    return [
-        gxe.ExpectColumnValuesToBeBetween(
-            column="customer_share", min_value=0, max_value=1, description="segment shares lie in 0..1",
-            meta=wording("with a customer_share outside 0 to 1", OUTPUT_DEFECT_ADVICE, counted="segment"),
-        ),
-        *share_bands,
     ]
 
 
@@ -610,30 +503,3 @@ def check_raw(
         "raw.customers": GatedQuery(raw_customers_query(target), raw_customers_suite(), "customer_id"),
     }
     return run_gate(RAW_GATE, target, suites, data_docs_folder)
-
-
-def check_outputs(
-    target: WarehouseTarget, settings: GateSettings, data_docs_folder: Path | None = None
-) -> GateResult:
-    """Gate on the scored marts after `dbt build`: one segment per customer, scores in range, segment shares
-    within their bands, and as many segmented customers as staged ones created by the as-of date. With
-    `data_docs_folder`, GX's HTML Data Docs of this run are written to its `outputs/` folder."""
-    suites = {
-        "marts.dim_customer_segments": GatedQuery(
-            "select customer_id, segment_name, as_of_date from marts.dim_customer_segments",
-            customer_segments_suite(),
-            "customer_id",
-        ),
-        "marts.fct_customer_scores": GatedQuery(
-            "select customer_id, composite_score, recency_score, frequency_score, monetary_score "
-            "from marts.fct_customer_scores",
-            customer_scores_suite(settings),
-            "customer_id",
-        ),
-        "marts.segment_summary": GatedQuery(
-            "select segment_name, customer_share from marts.segment_summary",
-            segment_summary_suite(target, settings),
-            "segment_name",
-        ),
-    }
-    return run_gate(OUTPUTS_GATE, target, suites, data_docs_folder)

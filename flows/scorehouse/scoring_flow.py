@@ -1,7 +1,7 @@
 """The refresh job as one Prefect flow: check the input contract and the settings, load the raw files, gate
 them with Great Expectations, `dbt build` (models and their tests together), fit the predictive models on
-what dbt built and `dbt build` the scores that read them, gate the outputs, record the
-score history, publish the BI tables all at once, and record the run. All customer-level work happens in
+what dbt built and `dbt build` the scores that read them with the score history, publish the BI tables all
+at once, and record the run. All customer-level work happens in
 the warehouse, on any of the dbt targets (scorehouse.warehouse_targets).
 
 A warehouse directory holds the run log, the Data Docs of the last run, the lock that keeps two refreshes
@@ -31,7 +31,7 @@ from prefect.states import State
 from scorehouse.churn_model import FITTED, ChurnModelFit, fit_churn_model
 from scorehouse.contract import ContractError, EntityFiles, check_data_dir
 from scorehouse.customer_value_fitting import fit_customer_value, log_fit_outcomes
-from scorehouse.dbt_runner import PROJECT_DIR, REFRESH_BUILD, DbtFailed, run_dbt
+from scorehouse.dbt_runner import PROJECT_DIR, REFRESH_BUILD, DbtFailed, DbtProject
 from scorehouse.errors import UserFacingError
 from scorehouse.loading import RawLoad
 from scorehouse.loading import logger as loading_logger
@@ -39,7 +39,6 @@ from scorehouse.quality_gates import (
     ExpectationOutcome,
     GateResult,
     GateSettings,
-    check_outputs,
     check_raw,
     failure_sentences,
     scored_as_of,
@@ -64,10 +63,10 @@ STAGED_TABLES = {
     "campaign_sends": "staging.stg_shop__campaign_sends",
     "campaign_responses": "staging.stg_shop__campaign_responses",
 }
-# Built only after the outputs gate, with everything downstream of it (dbt's `model+` selection).
-HISTORY_MODEL = "fct_customer_score_history"
-# Models that read what fit_models writes, and everything downstream of them, are built after it.
+# Models that read what fit_models writes, and everything downstream of them, are built after it; so is the
+# score history with the marts built on it, which dbt orders after the tests of every other published mart.
 FITTED_MODELS_SELECTOR = "tag:uses_fitted_models+"
+HISTORY_SELECTOR = "fct_customer_score_history+"
 TRANSIENT_RETRIES = 2
 TRANSIENT_RETRY_DELAY_SECONDS = 5
 
@@ -154,14 +153,11 @@ def project_vars(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def gate_settings(dbt_vars: Mapping[str, Any]) -> GateSettings:
-    bands = dbt_vars["segment_share_bands"] or {}
     try:
         return GateSettings(
             freshness_sla_hours=dbt_vars["freshness_sla_hours"],
             max_order_amount=dbt_vars["max_order_amount"],
-            rfm_bucket_count=dbt_vars["rfm_bucket_count"],
             row_defect_tolerance=dbt_vars["raw_row_defect_tolerance"],
-            segment_share_bands={segment: tuple(band) for segment, band in bands.items()},
         )
     except (AttributeError, TypeError, ValueError) as error:
         raise InvalidSetting(f"invalid quality gate var: {error}") from error
@@ -196,13 +192,11 @@ def check_inputs(data_dir: Path) -> list[EntityFiles]:
 
 
 @task(**WAREHOUSE_TASK_OPTIONS)
-def check_settings(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None) -> GateSettings:
-    """Validates the dbt vars before loading, so a bad setting leaves the warehouse untouched, and creates
-    the SQL functions the warehouse lacks (dbt's prepare_run)."""
-    run_dbt(
-        ["run-operation", "prepare_run"], target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target
-    )
-    return gate_settings(project_vars(dbt_vars))
+def check_settings(dbt: DbtProject) -> GateSettings:
+    """Parses the project and validates the dbt vars before loading, so a bad setting leaves the warehouse
+    untouched, and creates the SQL functions the warehouse lacks (dbt's prepare_run)."""
+    dbt.run(["run-operation", "prepare_run"], get_run_logger())
+    return gate_settings(project_vars(dbt.dbt_vars))
 
 
 class RunLogForwarder(logging.Handler):
@@ -278,22 +272,17 @@ def raw_gate(
     )
 
 
-@task(cache_policy=NO_CACHE)
-def outputs_gate(target: WarehouseTarget, settings: GateSettings) -> None:
-    enforce(target.call(check_outputs, target, settings, target.paths.data_docs))
-
-
 @task(**WAREHOUSE_TASK_OPTIONS)
-def build_models(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None, full_refresh: bool) -> None:
+def build_models(dbt: DbtProject, full_refresh: bool) -> None:
     """`dbt build` of everything but the score history and the models that read fitted models: seeds,
     models and data tests in DAG order, so nothing downstream of a failing test is built. Incremental
     models take only the new rows unless `full_refresh`."""
-    run_dbt(
+    dbt.run(
         [
-            *REFRESH_BUILD, "--exclude", f"{HISTORY_MODEL}+", FITTED_MODELS_SELECTOR,
+            *REFRESH_BUILD, "--exclude", FITTED_MODELS_SELECTOR, HISTORY_SELECTOR,
             *(["--full-refresh"] if full_refresh else []),
         ],
-        target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target,
+        get_run_logger(),
     )
 
 
@@ -318,25 +307,17 @@ def fit_models(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None, trai
 
 
 @task(**WAREHOUSE_TASK_OPTIONS)
-def build_scores(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None, full_refresh: bool) -> None:
-    """`dbt build` of the models that read fitted models (scored from the versions fit_models wrote), and of
-    what depends on them, except the score history."""
-    run_dbt(
+def build_scores(dbt: DbtProject, full_refresh: bool) -> None:
+    """`dbt build` of the models that read fitted models (scored from the versions fit_models wrote), of
+    what depends on them, and of the score history with the marts built on it. The history depends on every
+    other published mart (fct_customer_score_history.sql), so dbt records it only once their tests have
+    passed: it only ever records scores that are about to be published."""
+    dbt.run(
         [
-            *REFRESH_BUILD, "--select", FITTED_MODELS_SELECTOR, "--exclude", f"{HISTORY_MODEL}+",
+            *REFRESH_BUILD, "--select", FITTED_MODELS_SELECTOR, HISTORY_SELECTOR,
             *(["--full-refresh"] if full_refresh else []),
         ],
-        target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target,
-    )
-
-
-@task(**WAREHOUSE_TASK_OPTIONS)
-def record_history(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None) -> None:
-    """`dbt build` of the score history and the marts built on it, once the outputs gate has passed, so the
-    history only ever records scores that are about to be published."""
-    run_dbt(
-        [*REFRESH_BUILD, "--select", f"{HISTORY_MODEL}+"],
-        target.dbt_environment(), dbt_vars, get_run_logger(), target.paths.dbt_target,
+        get_run_logger(),
     )
 
 
@@ -428,16 +409,15 @@ def refresh_scores(
         )
         try:
             inputs = check_inputs(Path(data_dir))
-            settings = check_settings(target, dbt_vars)
+            dbt = target.dbt_project(dbt_vars)
+            settings = check_settings(dbt)
             raw_load = load_inputs(target, inputs, now)
             raw_counts = raw_load.row_counts
             raw_gate(target, now, configured_as_of_date(dbt_vars), settings, raw_load)
             rebuild = full_refresh or not raw_load.is_append_only
-            build_models(target, dbt_vars, rebuild)
+            build_models(dbt, rebuild)
             fit_models(target, dbt_vars, now)
-            build_scores(target, dbt_vars, rebuild)
-            outputs_gate(target, settings)
-            record_history(target, dbt_vars)
+            build_scores(dbt, rebuild)
             publication = publish_outputs(target, run_id, now)
             accept_load(target, now)
             staged, quarantined, summary = read_results(target)

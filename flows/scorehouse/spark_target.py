@@ -2,7 +2,7 @@
 folder; dbt builds in the `marts` database, BI reads the `published` database.
 
 The metastore is an embedded Derby database that one JVM at a time may open, and dbt's session runs in a
-JVM of its own. So every Python step here runs in a child process whose JVM is gone before the step
+JVM of its own (a dbt process per command, `SparkTarget.dbt_project`). So every Python step here runs in a child process whose JVM is gone before the step
 returns (`SparkTarget.call`), leaving the metastore free for the next dbt command.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scorehouse.contract import EntityFiles, sql_string
+from scorehouse.dbt_runner import DbtProject
 from scorehouse.loading import RAW_SCHEMA, RawLoad, raw_table_exports
 from scorehouse.warehouse_targets import (
     PUBLISHED_TABLES,
@@ -94,6 +95,10 @@ class SparkTarget(WarehouseTarget):
     def utc_timestamp(self, expression: str) -> str:
         # Spark's timestamp is an instant: its cast honours the offset and it reads in the session zone, UTC
         return self.try_cast(expression, "timestamp")
+
+    def dbt_project(self, dbt_vars: Mapping[str, Any] | None) -> DbtProject:
+        # dbt's session holds the metastore while its process lives: a process per command releases it
+        return DbtProject(self.dbt_environment(), dbt_vars, self.paths.dbt_target, own_process=True)
 
     def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
         self.paths.spark.mkdir(parents=True, exist_ok=True)

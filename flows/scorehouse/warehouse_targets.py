@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +22,7 @@ import pyarrow as pa
 import yaml
 
 from scorehouse.contract import EntityFiles
-from scorehouse.dbt_runner import PROFILES_DIR
+from scorehouse.dbt_runner import PROFILES_DIR, DbtProject
 from scorehouse.loading import RawLoad
 
 TARGET_VARIABLE = "SCOREHOUSE_TARGET"
@@ -146,8 +146,12 @@ class WarehouseTarget(ABC):
         self.paths = paths
 
     def dbt_environment(self) -> dict[str, str]:
-        """Environment for dbt child processes."""
+        """The environment dbt's profile reads this warehouse's connection settings from."""
         return {TARGET_VARIABLE: self.name}
+
+    def dbt_project(self, dbt_vars: Mapping[str, Any] | None) -> DbtProject:
+        """The dbt project as a refresh of this warehouse runs it, with `dbt_vars`."""
+        return DbtProject(self.dbt_environment(), dbt_vars, self.paths.dbt_target)
 
     def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
         """Runs one Python step that uses this warehouse; Spark runs it in a process of its own."""

@@ -29,6 +29,7 @@
     {%- do scorehouse.model_fit_max_customers() -%}
     {%- do scorehouse.segment_flags_source() -%}
     {%- do scorehouse.numeric_var('churn_risk_top_deciles', 1, 10, whole_number=true) -%}
+    {%- do scorehouse.segment_share_bands() -%}
     {#- read by the refresh flow's quality gates, validated here with the rest before anything is loaded -#}
     {%- do scorehouse.numeric_var('freshness_sla_hours', 1, 1000000) -%}
     {%- do scorehouse.max_order_amount() -%}
