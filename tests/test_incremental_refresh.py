@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from scorehouse import demo_data
-from scorehouse.scoring_flow import HISTORY_MODEL, RefreshResult, refresh_scores
+from scorehouse.scoring_flow import RefreshResult, refresh_scores
 from scorehouse.warehouse_targets import PUBLISHED_TABLES
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -148,7 +148,7 @@ def tables_built_from_history(result: RefreshResult) -> set[str]:
     """Published tables downstream of the score history, which records each run's as-of date and so
     differs between a warehouse refreshed twice and one refreshed once."""
     manifest = json.loads((result.paths.dbt_target / "manifest.json").read_text())
-    history_id = next(node for node in manifest["nodes"] if node.endswith(f".{HISTORY_MODEL}"))
+    history_id = next(node for node in manifest["nodes"] if node.endswith(".fct_customer_score_history"))
     descendants, frontier = set(), [history_id]
     while frontier:
         for child in manifest["child_map"][frontier.pop()]:
