@@ -48,23 +48,13 @@ class GatedQuery:
 
 @dataclass(frozen=True)
 class GateSettings:
-    """Thresholds of the raw gate. The defaults are placeholders; the caller passes the project's values."""
+    """Thresholds of the raw gate: the dbt vars of the same names, which dbt's prepare_run has validated
+    before anything is loaded."""
 
-    freshness_sla_hours: float = 48.0
-    min_order_amount: float = 0.0
-    max_order_amount: float = 100_000.0
+    freshness_sla_hours: float
+    max_order_amount: float
     # share of raw order rows each row-level raw check lets through (staging quarantines them)
-    row_defect_tolerance: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.freshness_sla_hours <= 0:
-            raise ValueError(f"freshness_sla_hours must be positive, got {self.freshness_sla_hours}")
-        if self.min_order_amount > self.max_order_amount:
-            raise ValueError(
-                f"min_order_amount ({self.min_order_amount}) must not exceed max_order_amount ({self.max_order_amount})"
-            )
-        if not 0 <= self.row_defect_tolerance <= 1:
-            raise ValueError(f"row_defect_tolerance must lie between 0 and 1, got {self.row_defect_tolerance}")
+    raw_row_defect_tolerance: float
 
 
 @dataclass(frozen=True)
@@ -142,7 +132,7 @@ def wording(problem: str, advice: str, counted: str | None = "row") -> dict[str,
 def row_defect_advice(settings: GateSettings) -> str:
     return (
         "fix the file, or set raw_row_defect_tolerance (now "
-        f"{settings.row_defect_tolerance:g}) to the share of such rows to quarantine instead of stopping"
+        f"{settings.raw_row_defect_tolerance:g}) to the share of such rows to quarantine instead of stopping"
     )
 
 
@@ -226,8 +216,8 @@ def raw_orders_table_suite(scored_as_of: datetime, settings: GateSettings) -> li
 def raw_order_rows_suite(target: WarehouseTarget, settings: GateSettings, order_row_count: int) -> list[gxe.Expectation]:
     """Row-level checks of raw orders; `order_row_count` rows are checked, of which the tolerated share may
     fail."""
-    mostly = 1 - settings.row_defect_tolerance
-    allowed_offending_rows = math.floor(settings.row_defect_tolerance * order_row_count)
+    mostly = 1 - settings.raw_row_defect_tolerance
+    allowed_offending_rows = math.floor(settings.raw_row_defect_tolerance * order_row_count)
     advice = row_defect_advice(settings)
     return [
         gxe.ExpectColumnValuesToBeUnique(
@@ -254,12 +244,12 @@ def raw_order_rows_suite(target: WarehouseTarget, settings: GateSettings, order_
         ],
         gxe.ExpectColumnValuesToBeBetween(
             column="amount_number",
-            min_value=settings.min_order_amount,
+            min_value=0,
             max_value=settings.max_order_amount,
             mostly=mostly,
-            description=f"amounts lie between {settings.min_order_amount:g} and {settings.max_order_amount:g}",
+            description=f"amounts lie between 0 and {settings.max_order_amount:g}",
             meta=wording(
-                f"with an amount outside {settings.min_order_amount:g} to {settings.max_order_amount:g}",
+                f"with an amount outside 0 to {settings.max_order_amount:g}",
                 f"raise max_order_amount if such amounts are real, else {advice}",
             ),
         ),
@@ -481,7 +471,7 @@ def check_raw(
     if now.tzinfo is not None:
         now = now.astimezone(timezone.utc).replace(tzinfo=None)
     order_row_count = 0
-    if settings.row_defect_tolerance:  # only a tolerance needs the count; a missing table fails in the gate
+    if settings.raw_row_defect_tolerance:  # only a tolerance needs the count; a missing table fails in the gate
         order_row_count = target.query("select count(*) from raw.orders" + loaded_at_filter(appended_at))[0][0]
     order_rows_suite = raw_order_rows_suite(target, settings, order_row_count)
     if appended_at is None:

@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -89,10 +89,6 @@ class RefreshAlreadyRunning(UserFacingError, RuntimeError):
     """Another refresh holds the lock of this warehouse directory."""
 
 
-class InvalidSetting(UserFacingError, ValueError):
-    """A dbt var that the Python side reads has an invalid value."""
-
-
 @dataclass(frozen=True)
 class RefreshResult:
     run_id: str
@@ -141,8 +137,6 @@ def failed_check(error: BaseException) -> str:
         return "dbt: " + (", ".join(error.failed_nodes) or "see the message")
     if isinstance(error, ContractError):
         return "input contract"
-    if isinstance(error, InvalidSetting):
-        return "settings"
     return type(error).__name__
 
 
@@ -153,14 +147,8 @@ def project_vars(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def gate_settings(dbt_vars: Mapping[str, Any]) -> GateSettings:
-    try:
-        return GateSettings(
-            freshness_sla_hours=dbt_vars["freshness_sla_hours"],
-            max_order_amount=dbt_vars["max_order_amount"],
-            row_defect_tolerance=dbt_vars["raw_row_defect_tolerance"],
-        )
-    except (AttributeError, TypeError, ValueError) as error:
-        raise InvalidSetting(f"invalid quality gate var: {error}") from error
+    """The raw gate's thresholds: the vars of the same names."""
+    return GateSettings(**{setting.name: dbt_vars[setting.name] for setting in fields(GateSettings)})
 
 
 @contextmanager
