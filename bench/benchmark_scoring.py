@@ -288,7 +288,8 @@ def lay_out_deliveries(data_dir: Path, deliveries_dir: Path) -> Path:
             f"""create view newest_orders as
             select order_id from read_parquet('{data_dir / "orders.parquet"}')
             where ordered_at >= (
-                select quantile_disc(ordered_at, {1 - NEW_ORDER_SHARE}) from read_parquet('{data_dir / "orders.parquet"}')
+                select quantile_disc(ordered_at, {1 - NEW_ORDER_SHARE})
+                from read_parquet('{data_dir / "orders.parquet"}')
             )"""
         )
         for table in RAW_TABLES:
@@ -296,8 +297,13 @@ def lay_out_deliveries(data_dir: Path, deliveries_dir: Path) -> Path:
             source = f"read_parquet('{data_dir / f'{table}.parquet'}')"
             if table in ("orders", "order_items"):
                 newest = "order_id in (select order_id from newest_orders)"
-                connection.execute(f"copy (select * from {source} where not {newest}) to '{deliveries_dir / table / 'part-1.parquet'}'")
-                connection.execute(f"copy (select * from {source} where {newest}) to '{held_back / f'{table}.parquet'}'")
+                connection.execute(
+                    f"copy (select * from {source} where not {newest}) "
+                    f"to '{deliveries_dir / table / 'part-1.parquet'}'"
+                )
+                connection.execute(
+                    f"copy (select * from {source} where {newest}) to '{held_back / f'{table}.parquet'}'"
+                )
             else:
                 (deliveries_dir / table / "part-1.parquet").symlink_to(data_dir / f"{table}.parquet")
     return held_back
@@ -306,7 +312,10 @@ def lay_out_deliveries(data_dir: Path, deliveries_dir: Path) -> Path:
 def run_baseline(scale: Scale, method: str, orders: Path, work_dir: Path) -> BaselineResult:
     print(f"[{scale.name}] baseline: {method}", file=sys.stderr)
     measurement = run_measured(
-        [sys.executable, str(BASELINES_SCRIPT), method, str(orders), "--out", str(work_dir / f"{method}-scores.parquet")],
+        [
+            sys.executable, str(BASELINES_SCRIPT), method, str(orders),
+            "--out", str(work_dir / f"{method}-scores.parquet"),
+        ],
         RESULTS_DIR / f"scoring-{scale.name}-{method}.log",
     )
     found = BASELINE_SECONDS.search(measurement.log_path.read_text()) if measurement.return_code == 0 else None
@@ -355,7 +364,9 @@ def build_rfm_path(scale: Scale, warehouse_dir: Path) -> BaselineResult:
         {**os.environ, **warehouse.dbt_environment()},
     )
     finished = DBT_FINISHED.search(ANSI_COLOUR.sub("", measurement.log_path.read_text()))
-    return BaselineResult(measurement, float(finished["seconds"]) if measurement.return_code == 0 and finished else None)
+    return BaselineResult(
+        measurement, float(finished["seconds"]) if measurement.return_code == 0 and finished else None
+    )
 
 
 def benchmark(scale: Scale, work_dir: Path, scorehouse: str, regenerate: bool) -> ScaleResult:
@@ -379,7 +390,8 @@ def benchmark(scale: Scale, work_dir: Path, scorehouse: str, regenerate: bool) -
     full = score(scale, "full", deliveries_dir, warehouse_dir, scorehouse)
     if full.error:
         return ScaleResult(
-            scale, generation, full, None, raw_row_counts(warehouse_dir / "scorehouse.duckdb"), full.error, floor, pandas
+            scale, generation, full, None, raw_row_counts(warehouse_dir / "scorehouse.duckdb"), full.error,
+            floor, pandas,
         )
     for table in ("orders", "order_items"):
         (held_back / f"{table}.parquet").rename(deliveries_dir / table / "part-2-new-orders.parquet")
@@ -420,7 +432,10 @@ def report(results: list[ScaleResult]) -> str:
                 f"{result.scale.customers:,}" if first_row else "",
                 f"{result.scale.orders_per_customer:g}" if first_row else "",
                 stage_cell(result.generation, "reused") if first_row else "",
-                "" if result.generation is None or not first_row else f"{result.generation.peak_rss_bytes / MEBIBYTE:,.0f}",
+                (
+                    "" if result.generation is None or not first_row
+                    else f"{result.generation.peak_rss_bytes / MEBIBYTE:,.0f}"
+                ),
                 label,
                 stage_cell(measurement),
                 "" if run is None or run.dbt_seconds is None else f"{run.dbt_seconds:,.1f}",
@@ -482,7 +497,8 @@ def comparison(results: list[ScaleResult]) -> str:
         "# scorehouse against the raw-SQL floor and pandas",
         "",
         f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores. (a) one DuckDB query computing R/F/M quintiles "
-        "from the orders Parquet; (b) the full refresh's dbt builds of every scoring model (before and after the model fits), without dbt's start-up; "
+        "from the orders Parquet; (b) the full refresh's dbt builds of every scoring model (before and after "
+        "the model fits), without dbt's start-up; "
         "(c) pandas groupby + qcut; (d) the same builds of the incremental refresh after the newest 1 % of orders. "
         "(a) and (c) score the orders of the full run. (b') is the part of (b) that computes what (a) and (c) "
         f"compute, built on its own afterwards (`dbt build --select {RFM_PATH_SELECTOR} --full-refresh`, all "

@@ -36,7 +36,9 @@ def floor_scores(orders: list[Path], out: Path, memory_limit: str) -> None:
                     select customer_id, ordered_at, amount from read_parquet([{files}]) where status = 'completed'
                 ),
                 customers as (
-                    select customer_id, max(ordered_at) as last_ordered_at, count(*) as frequency, sum(amount) as monetary
+                    select
+                        customer_id, max(ordered_at) as last_ordered_at, count(*) as frequency,
+                        sum(amount) as monetary
                     from orders
                     group by customer_id
                 )

@@ -106,11 +106,21 @@ def test_score_validation_of_the_known_answer_set(known_answer_run: RefreshResul
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"fairness_attributes": ["gender", "religion"]}, "var 'fairness_attributes' must be a non-empty list of distinct attributes from gender, age_band, country, got [\"gender\", \"religion\"]"),
+        (
+            {"fairness_attributes": ["gender", "religion"]},
+            "var 'fairness_attributes' must be a non-empty list of distinct attributes from gender, age_band, "
+            "country, got [\"gender\", \"religion\"]",
+        ),
         ({"fairness_attributes": "gender"}, "var 'fairness_attributes' must be a non-empty list"),
         ({"fairness_attributes": []}, "var 'fairness_attributes' must be a non-empty list"),
-        ({"fairness_attributes": ["country", "country"]}, "var 'fairness_attributes' must be a non-empty list of distinct"),
-        ({"fairness_min_group_customers": 0}, "var 'fairness_min_group_customers' must be a whole number from 1 to 1000000000, got 0"),
+        (
+            {"fairness_attributes": ["country", "country"]},
+            "var 'fairness_attributes' must be a non-empty list of distinct",
+        ),
+        (
+            {"fairness_min_group_customers": 0},
+            "var 'fairness_min_group_customers' must be a whole number from 1 to 1000000000, got 0",
+        ),
         ({"disparate_impact_threshold": 1.5}, "var 'disparate_impact_threshold' must be a number from 0 to 1, got 1.5"),
         ({"min_score_lift": -1}, "var 'min_score_lift' must be a number from 0 to 1000000, got -1"),
     ],

@@ -32,7 +32,10 @@ BACKFILLED_DATES = [date(2025, 3, 31), date(2025, 4, 30), date(2025, 5, 31), dat
              date(2025, 6, 30)],
         ),
         # the same day of each month, or the month's last day when it is shorter
-        (date(2025, 1, 31), date(2025, 4, 30), "month", [date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31), date(2025, 4, 30)]),
+        (
+            date(2025, 1, 31), date(2025, 4, 30), "month",
+            [date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31), date(2025, 4, 30)],
+        ),
         (date(2024, 11, 30), date(2025, 1, 15), "month", [date(2024, 11, 30), date(2024, 12, 30), date(2025, 1, 15)]),
         (date(2025, 6, 30), date(2025, 6, 30), "week", [date(2025, 6, 30)]),
     ],

@@ -44,7 +44,7 @@ def published_rows(result: RefreshResult, table: str, order_by: str) -> list[dic
     with duckdb.connect(str(result.paths.published), read_only=True) as connection:
         cursor = connection.execute(f"select * from marts.{table} order by {order_by}")
         columns = [column[0] for column in cursor.description]
-        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def query(result: RefreshResult, sql: str) -> list[tuple]:

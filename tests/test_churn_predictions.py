@@ -18,15 +18,21 @@ import pyarrow.parquet as pq
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from conftest import KNOWN_ANSWER_VARS
 from scorehouse import demo_data
 from scorehouse.churn_model import (
-    SKIPPED, TrainingSet, fit_churn_model, fit_pipeline, read_training_set, version_rows, why_not_fittable,
+    SKIPPED,
+    TrainingSet,
+    fit_churn_model,
+    fit_pipeline,
+    read_training_set,
+    version_rows,
+    why_not_fittable,
 )
 from scorehouse.customer_value_fitting import fit_customer_value
 from scorehouse.dbt_runner import run_dbt
 from scorehouse.scoring_flow import RefreshResult, project_vars, refresh_scores
 from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
-from conftest import KNOWN_ANSWER_VARS
 from test_scoring_flow import KNOWN_ANSWERS
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -216,7 +222,10 @@ def test_rows_dated_after_a_cutoff_change_none_of_its_features(
         }, cutoff_role
         # ... and the late rows did reach staging: those of earlier cutoffs are features here
         purchases = FEATURE_COLUMNS.index("purchase_count")
-        assert all(after[customer][purchases] == before[customer][purchases] + 1 for customer in changed_before if customer in after)
+        assert all(
+            after[customer][purchases] == before[customer][purchases] + 1
+            for customer in changed_before if customer in after
+        )
     # the rows dated just after the training cutoff are purchases in its outcome window
     outcomes = dict(read_working(
         late_run,
@@ -249,7 +258,7 @@ def test_sql_churn_probabilities_equal_sklearns_predict_proba(demo_run: RefreshR
             "(select * from intermediate.int_customer_features_at_cutoffs "
             f"where cutoff_role = '{cutoff_role}' and has_purchased) as buyers"
         ))
-        expected = dict(zip(buyers.customer_ids, pipeline.predict_proba(buyers.features)[:, 1]))
+        expected = dict(zip(buyers.customer_ids, pipeline.predict_proba(buyers.features)[:, 1], strict=True))
         scored = dict(target.query(
             "select customer_id, churn_probability from intermediate.int_customer_churn_probabilities "
             f"where cutoff_role = '{cutoff_role}' and has_purchased"
@@ -302,12 +311,15 @@ def test_fits_above_model_fit_max_customers_read_the_first_customers_by_md5(
         sampled = first_by_md5([row[0] for row in histories], sample_size)
         repeat_buyers = {row[0] for row in histories if row[1] > 0 and row[2] > 0}
         assert len(histories) > 2 * sample_size
-        assert {(outcome.model_name, outcome.customer_count) for outcome in outcomes if outcome.cutoff_role == cutoff_role} == {
+        assert {
+            (outcome.model_name, outcome.customer_count) for outcome in outcomes if outcome.cutoff_role == cutoff_role
+        } == {
             ("bg_nbd", sample_size), ("gamma_gamma", len(sampled & repeat_buyers)),
         }
     predicted = target.query(
-        "select count(*), count(predictions.expected_purchases) from intermediate.int_customer_purchase_histories_grouped "
-        "as histories left join fitted_models.customer_value_predictions as predictions "
+        "select count(*), count(predictions.expected_purchases) "
+        "from intermediate.int_customer_purchase_histories_grouped as histories "
+        "left join fitted_models.customer_value_predictions as predictions "
         "on histories.cutoff_role = predictions.cutoff_role and histories.frequency = predictions.frequency "
         "and histories.recency_days = predictions.recency_days and histories.age_days = predictions.age_days"
     )
@@ -331,7 +343,7 @@ def test_fitted_version_records_its_training(demo_run: RefreshResult) -> None:
 
 def test_published_churn_predictions_cover_every_customer_with_deciles(demo_run: RefreshResult) -> None:
     columns, rows = working_target(demo_run).read_published("fct_customer_churn_predictions")
-    predictions = [dict(zip(columns, row)) for row in rows]
+    predictions = [dict(zip(columns, row, strict=True)) for row in rows]
     buyers = [row for row in predictions if row["has_purchased"]]
     assert len(predictions) == 3_000
     assert all(row["churn_probability"] is None for row in predictions if not row["has_purchased"])
@@ -357,7 +369,7 @@ def test_churn_deciles_rank_churners_out_of_time(demo_run: RefreshResult) -> Non
     )
     rates = [rate for _, rate, _ in rows]
     assert [decile for decile, _, _ in rows] == list(range(1, 11))
-    assert sum(1 for higher, lower in zip(rates, rates[1:]) if lower > higher) <= 1, rates
+    assert sum(1 for higher, lower in zip(rates, rates[1:], strict=False) if lower > higher) <= 1, rates
     assert rates[0] > rows[0][2] and rates[0] > rates[-1], rates
 
 

@@ -37,7 +37,10 @@ from scorehouse.cli import parse_var
             {"cross_sell_min_frequency_monetary_score": 6},
             "var 'cross_sell_min_frequency_monetary_score' must be a whole number from 1 to 5, got 6",
         ),
-        ({"cross_sell_max_categories": 0}, "var 'cross_sell_max_categories' must be a whole number from 1 to 1000, got 0"),
+        (
+            {"cross_sell_max_categories": 0},
+            "var 'cross_sell_max_categories' must be a whole number from 1 to 1000, got 0",
+        ),
         (
             {"cross_sell_recommendation_count": 2.5},
             "var 'cross_sell_recommendation_count' must be a whole number from 1 to 100, got 2.5",
@@ -48,8 +51,14 @@ from scorehouse.cli import parse_var
         ({"psi_warning_threshold": -0.1}, "var 'psi_warning_threshold' must be a number from 0 to 100, got -0.1"),
         ({"psi_warning_threshold": "high"}, "var 'psi_warning_threshold' must be a number from 0 to 100, got \"high\""),
         ({"lead_qualifying_points": -1}, "var 'lead_qualifying_points' must be a number from 0 to 1000000, got -1"),
-        ({"lead_behaviour_window_days": 0}, "var 'lead_behaviour_window_days' must be a whole number from 1 to 36500, got 0"),
-        ({"lead_behaviour_window_days": 7.5}, "var 'lead_behaviour_window_days' must be a whole number from 1 to 36500, got 7.5"),
+        (
+            {"lead_behaviour_window_days": 0},
+            "var 'lead_behaviour_window_days' must be a whole number from 1 to 36500, got 0",
+        ),
+        (
+            {"lead_behaviour_window_days": 7.5},
+            "var 'lead_behaviour_window_days' must be a whole number from 1 to 36500, got 7.5",
+        ),
         ({"value_discount_rate_yearly": 1.5}, "var 'value_discount_rate_yearly' must be a number from 0 to 1, got 1.5"),
         (
             {"value_min_repeat_customers": 0},
@@ -86,7 +95,10 @@ def test_the_default_vars_are_accepted(var_refusal: Callable[[dict], str]) -> No
     [
         ("as_of_date=2025-06-30", ("as_of_date", "2025-06-30")),  # a date travels to dbt as its ISO text
         ("rfm_bucket_count=4", ("rfm_bucket_count", 4)),
-        ("composite_weights={recency: 2, frequency: 1, monetary: 0}", ("composite_weights", {"recency": 2, "frequency": 1, "monetary": 0})),
+        (
+            "composite_weights={recency: 2, frequency: 1, monetary: 0}",
+            ("composite_weights", {"recency": 2, "frequency": 1, "monetary": 0}),
+        ),
     ],
 )
 def test_cli_vars_are_read_as_yaml_and_stay_json(text: str, parsed: tuple) -> None:

@@ -103,7 +103,7 @@ def trends_by_segment(warehouse: Path) -> dict[str, tuple]:
 
 def assert_trend(actual: tuple, expected: tuple, segment: str) -> None:
     assert len(actual) == len(expected), segment
-    for column, value, wanted in zip(TREND_COLUMNS, actual, expected):
+    for column, value, wanted in zip(TREND_COLUMNS, actual, expected, strict=True):
         if wanted is None:
             assert value is None, (segment, column)
         else:
@@ -180,7 +180,9 @@ def test_recommendations_rank_by_penetration_in_the_segment_then_name(refreshed:
     for customer_id, rank, category, segment, buyers, segment_size, penetration, *scores, bought in rows:
         ranked.setdefault(customer_id, []).append(category)
         assert rank == len(ranked[customer_id]), customer_id
-        assert (segment, buyers, segment_size) == ("need_attention", L_GROUP_BUYERS[category], 7), (customer_id, category)
+        assert (segment, buyers, segment_size) == ("need_attention", L_GROUP_BUYERS[category], 7), (
+            customer_id, category
+        )
         assert penetration == pytest.approx(float(Fraction(L_GROUP_BUYERS[category], 7)), abs=1e-12)
         assert tuple(scores) == (3, 3, 3), customer_id
         assert bought == CANDIDATES[customer_id][1], customer_id

@@ -12,9 +12,6 @@ import duckdb
 import numpy as np
 import pytest
 
-from scorehouse.demo_data import generate
-from scorehouse.scoring_flow import RefreshResult, refresh_scores
-
 from scorehouse.customer_value import (
     BgNbdParameters,
     FitNotConverged,
@@ -29,6 +26,8 @@ from scorehouse.customer_value import (
     probability_alive,
     spend_population_weight,
 )
+from scorehouse.demo_data import generate
+from scorehouse.scoring_flow import RefreshResult, refresh_scores
 
 # The paper's CDNOW estimates (time in weeks).
 CDNOW = BgNbdParameters(r=0.243, alpha=4.414, a=0.793, b=2.426)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import duckdb
 
+from conftest import copy_project, run_dbt_in_copy
 from scorehouse import dbt_runner
 from scorehouse.duckdb_target import DuckDBTarget
 from scorehouse.warehouse_targets import WarehousePaths
-from conftest import copy_project, run_dbt_in_copy
 
 SEED = "age_bands"
 

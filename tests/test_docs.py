@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 import yaml
 
+from conftest import KNOWN_ANSWER_VARS
 from scorehouse import cli
 from scorehouse.dbt_runner import run_dbt
 from scorehouse.scoring_flow import RefreshResult
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehousePaths, target_named
-from conftest import KNOWN_ANSWER_VARS
 
 DOCUMENTED_RESOURCE_TYPES = ("model", "seed", "snapshot")
 GRAIN_PHRASE = "one row per"
@@ -90,7 +90,9 @@ def catalog(docs_dir: Path) -> dict[str, Any]:
 
 def test_docs_command_writes_one_html_file_with_the_models_and_exposures(docs_dir: Path) -> None:
     page = (docs_dir / "static_index.html").read_text()
-    for name in ("dim_customer_segments", "fct_customer_score_history", "scorehouse_report", "customer_segments_dashboard"):
+    for name in (
+        "dim_customer_segments", "fct_customer_score_history", "scorehouse_report", "customer_segments_dashboard"
+    ):
         assert name in page
 
 
@@ -117,7 +119,9 @@ def test_exposures_read_published_marts_and_name_an_owner(manifest: dict[str, An
         assert "://" not in (exposure.get("url") or ""), f"{name}: a url must be a relative path, not a placeholder"
         read = {manifest["nodes"][unique_id]["name"] for unique_id in exposure["depends_on"]["nodes"]}
         assert read and read <= published, f"{name} reads tables BI does not get: {sorted(read - published)}"
-    report_reads = {manifest["nodes"][unique_id]["name"] for unique_id in exposures["scorehouse_report"]["depends_on"]["nodes"]}
+    report_reads = {
+        manifest["nodes"][unique_id]["name"] for unique_id in exposures["scorehouse_report"]["depends_on"]["nodes"]
+    }
     # what flows/scorehouse/report.py reads
     assert report_reads == {
         "segment_summary", "fct_rfm_grid", "fct_composite_score_histogram", "fct_segment_migrations",
@@ -210,7 +214,9 @@ def heading_anchor(heading: str) -> str:
 
 
 def markdown_anchors(text: str) -> set[str]:
-    return {heading_anchor(heading) for heading in re.findall(r"^#{1,6} (.+)$", without_code_blocks(text), re.MULTILINE)}
+    return {
+        heading_anchor(heading) for heading in re.findall(r"^#{1,6} (.+)$", without_code_blocks(text), re.MULTILINE)
+    }
 
 
 def markdown_links(text: str) -> list[str]:

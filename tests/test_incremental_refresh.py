@@ -221,7 +221,10 @@ def test_the_cases_of_the_later_deliveries_were_applied(refreshes: Refreshes) ->
     )
     assert rows(first, late_customer_orders) == [("unknown customer_id",)]
     assert rows(incremental, late_customer_orders) == [(None,)]
-    early_item = f"select quarantine_reason from staging.stg_shop__order_items_checked where order_id = '{cases['early_item']}'"
+    early_item = (
+        "select quarantine_reason from staging.stg_shop__order_items_checked "
+        f"where order_id = '{cases['early_item']}'"
+    )
     assert {reason for (reason,) in rows(first, early_item)} == {"unknown order_id"}
     assert {reason for (reason,) in rows(incremental, early_item)} == {None}
     refunded = (
@@ -254,7 +257,7 @@ def test_incremental_refresh_equals_full_refresh(refreshes: Refreshes) -> None:
         incremental_rows = rows(incremental.paths.published, f"{select} from {table}")
         full_rows = rows(full.paths.published, f"{select} from {table}")
         assert incremental_rows and len(incremental_rows) == len(full_rows), table
-        for incremental_row, full_row in zip(incremental_rows, full_rows):
+        for incremental_row, full_row in zip(incremental_rows, full_rows, strict=True):
             # a mean of doubles (the fairness audit's) may differ in its last bits with the summation order
             assert incremental_row == pytest.approx(full_row, rel=FLOAT_TOLERANCE, abs=FLOAT_TOLERANCE), table
     categories = "select * from intermediate.int_customer_categories_summarized"

@@ -17,11 +17,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import copy_project, run_dbt_in_copy
 from scorehouse.contract import check_data_dir
 from scorehouse.dbt_runner import DbtFailed
 from scorehouse.duckdb_target import DuckDBTarget
 from scorehouse.warehouse_targets import WarehousePaths
-from conftest import copy_project, run_dbt_in_copy
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "lead_scoring"
 LEAD_VARS = {"as_of_date": "2025-06-30", "lead_behaviour_window_days": 30, "lead_qualifying_points": 20}
@@ -180,7 +180,8 @@ def test_no_rules_give_every_lead_zero_points(rule_variants: LeadProject) -> Non
 INVALID_SEEDS = [
     pytest.param(
         RULES_SEED, "organic", {"attribute": "colour"},
-        f"lead_scoring_rules rule 'organic': attribute of an attribute rule must be one of {ATTRIBUTES}, got \"colour\"",
+        f"lead_scoring_rules rule 'organic': attribute of an attribute rule must be one of {ATTRIBUTES}, "
+        "got \"colour\"",
         id="unknown-attribute",
     ),
     pytest.param(

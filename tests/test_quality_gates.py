@@ -8,12 +8,13 @@ that proves it looked.
 from __future__ import annotations
 
 import html
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+
 from scorehouse.duckdb_target import DuckDBTarget
 from scorehouse.quality_gates import (
     ExpectationOutcome,
@@ -113,14 +114,15 @@ def raw_good(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
     folder = tmp_path_factory.mktemp("raw_good")
     warehouse = build_raw_warehouse(folder / "scorehouse.duckdb", GOOD_ORDERS, GOOD_CUSTOMERS)
     # An aware clock two hours ahead of UTC: the newest order is exactly at the SLA only once converted.
-    now = NOW.replace(tzinfo=timezone.utc).astimezone(timezone(timedelta(hours=2)))
+    now = NOW.replace(tzinfo=UTC).astimezone(timezone(timedelta(hours=2)))
     return check_raw(on_duckdb(warehouse), now, SETTINGS, data_docs_folder=folder / "docs")
 
 
 @pytest.fixture(scope="module")
 def raw_bad(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
     folder = tmp_path_factory.mktemp("raw_bad")
-    return check_raw(on_duckdb(build_raw_warehouse(folder / "scorehouse.duckdb", BAD_ORDERS, BAD_CUSTOMERS)), NOW, SETTINGS)
+    warehouse = build_raw_warehouse(folder / "scorehouse.duckdb", BAD_ORDERS, BAD_CUSTOMERS)
+    return check_raw(on_duckdb(warehouse), NOW, SETTINGS)
 
 
 @pytest.mark.parametrize(("table", "expectation_type", "column", "about"), RAW_EXPECTATIONS)
@@ -268,7 +270,10 @@ def test_after_an_appending_load_freshness_counts_the_earlier_rows(tmp_path: Pat
     warehouse = appended_warehouse(tmp_path / "scorehouse.duckdb", earlier, appended)
     result = check_raw(on_duckdb(warehouse), NOW, SETTINGS, appended_at=NOW)
     assert result.success, result.failures
-    assert outcome(result, "raw.orders (new files)", "expect_column_values_to_not_be_null", "order_id").observed_value is not None
+    assert (
+        outcome(result, "raw.orders (new files)", "expect_column_values_to_not_be_null", "order_id").observed_value
+        is not None
+    )
 
 
 def test_an_appending_load_without_orders_checks_only_presence_and_freshness_of_orders(tmp_path: Path) -> None:

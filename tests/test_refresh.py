@@ -53,7 +53,9 @@ def good_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def first_run(good_data: Path, tmp_path_factory: pytest.TempPathFactory) -> RefreshResult:
-    return refresh_scores(data_dir=good_data, warehouse_dir=tmp_path_factory.mktemp("published"), dbt_vars=VARS, now=NOW)
+    return refresh_scores(
+        data_dir=good_data, warehouse_dir=tmp_path_factory.mktemp("published"), dbt_vars=VARS, now=NOW
+    )
 
 
 @pytest.fixture

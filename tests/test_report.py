@@ -18,15 +18,21 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
 import scorehouse.report
+from conftest import KNOWN_ANSWER_NOW, KNOWN_ANSWER_VARS
 from scorehouse.cli import main
 from scorehouse.contract import ContractError
 from scorehouse.report import (
-    REPORT_FILE_NAME, Report, Table, fairness_section, migration_matrix, render_report, validation_section,
+    REPORT_FILE_NAME,
+    Report,
+    Table,
+    fairness_section,
+    migration_matrix,
+    render_report,
+    validation_section,
     value_validation_section,
 )
 from scorehouse.scoring_flow import RefreshResult, refresh_scores, write_report_or_warn
 from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
-from conftest import KNOWN_ANSWER_NOW, KNOWN_ANSWER_VARS
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import copy_project, run_dbt_in_copy
 from scorehouse.dbt_runner import PROJECT_DIR, DbtFailed
 from scorehouse.duckdb_target import DuckDBTarget
 from scorehouse.scoring_flow import refresh_scores
 from scorehouse.warehouse_targets import WarehousePaths
-from conftest import copy_project, run_dbt_in_copy
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "score_semantics"
 SCORE_VARS = {"as_of_date": "2025-06-30", "lookback_days": 365, "vip_top_percent": 10}

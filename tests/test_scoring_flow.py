@@ -11,11 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import KNOWN_ANSWER_DIR, KNOWN_ANSWER_NOW, KNOWN_ANSWER_VARS
 from scorehouse import demo_data
 from scorehouse.contract import ContractError
 from scorehouse.dbt_runner import DbtFailed
 from scorehouse.scoring_flow import RefreshResult, refresh_scores
-from conftest import KNOWN_ANSWER_DIR, KNOWN_ANSWER_NOW, KNOWN_ANSWER_VARS
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -176,7 +176,8 @@ def test_an_implausible_amount_the_gate_tolerates_is_quarantined_never_scored(
     ) == [("O999", "amount above max_order_amount")]
     # C01's known answer stands: four orders, 1,000 in the window
     assert query(
-        result.paths.published, "select frequency, monetary from marts.fct_customer_rfm_scores where customer_id = 'C01'"
+        result.paths.published,
+        "select frequency, monetary from marts.fct_customer_rfm_scores where customer_id = 'C01'",
     ) == [(4, 1000)]
 
 
@@ -294,7 +295,9 @@ def test_invalid_weights_stop_the_run_before_loading(known_answer_run: RefreshRe
     before = warehouse_digests(warehouse_dir)
 
     # dbt's own frame around the refusal (operation, macro stack) is left out: the var's sentence is the message
-    with pytest.raises(DbtFailed, match=r"^var 'composite_weights': weight of frequency must be a number >= 0, got -1$"):
+    with pytest.raises(
+        DbtFailed, match=r"^var 'composite_weights': weight of frequency must be a number >= 0, got -1$"
+    ):
         refresh_scores(
             data_dir=KNOWN_ANSWER_DIR,
             warehouse_dir=warehouse_dir,

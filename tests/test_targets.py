@@ -75,7 +75,9 @@ def reset_postgres(paths: WarehousePaths) -> None:
 
 
 @pytest.fixture(scope="module")
-def runs(postgres_server: None, shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, RefreshResult]:
+def runs(
+    postgres_server: None, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, RefreshResult]:
     reset_postgres(WarehousePaths(tmp_path_factory.mktemp("postgres_reset")))
     return {
         target_name: refresh_scores(
@@ -107,7 +109,7 @@ def published(runs: dict[str, RefreshResult]) -> dict[str, PublishedTables]:
 def published_rows(tables: PublishedTables, table_name: str) -> dict[str, dict[str, Any]]:
     """A published table's rows by customer_id."""
     columns, rows = tables[table_name]
-    return {row[columns.index("customer_id")]: dict(zip(columns, row)) for row in rows}
+    return {row[columns.index("customer_id")]: dict(zip(columns, row, strict=True)) for row in rows}
 
 
 @pytest.mark.parametrize("target_name", ["postgres", "spark"])
@@ -126,7 +128,9 @@ def test_every_target_stages_and_quarantines_the_same_rows(runs: dict[str, Refre
 
 
 @pytest.mark.parametrize("target_name", ["postgres", "spark"])
-def test_every_customer_gets_the_same_scores_and_segment(published: dict[str, PublishedTables], target_name: str) -> None:
+def test_every_customer_gets_the_same_scores_and_segment(
+    published: dict[str, PublishedTables], target_name: str
+) -> None:
     expected = published_rows(published["duckdb"], "dim_customer_segments")
     actual = published_rows(published[target_name], "dim_customer_segments")
     assert len(expected) == 1_500
@@ -177,7 +181,9 @@ def comparable_rows(tables: PublishedTables, table_name: str) -> list[tuple]:
     _, rows = tables[table_name]
     converted = [tuple(comparable(value) for value in row) for row in rows]
     # sorted on values rounded well above the float tolerance, so float noise cannot reorder rows
-    return sorted(converted, key=lambda row: repr([round(value, 6) if isinstance(value, float) else value for value in row]))
+    return sorted(
+        converted, key=lambda row: repr([round(value, 6) if isinstance(value, float) else value for value in row])
+    )
 
 
 @pytest.mark.parametrize("table", PUBLISHED_TABLE_NAMES)
@@ -185,7 +191,7 @@ def comparable_rows(tables: PublishedTables, table_name: str) -> list[tuple]:
 def test_every_published_table_agrees(published: dict[str, PublishedTables], target_name: str, table: str) -> None:
     expected, actual = comparable_rows(published["duckdb"], table), comparable_rows(published[target_name], table)
     assert len(actual) == len(expected)
-    for expected_row, actual_row in zip(expected, actual):
+    for expected_row, actual_row in zip(expected, actual, strict=True):
         assert actual_row == pytest.approx(expected_row, rel=COMPOSITE_TOLERANCE, abs=COMPOSITE_TOLERANCE), table
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import KNOWN_ANSWER_VARS
 from scorehouse.dbt_runner import DbtFailed, run_dbt
 from scorehouse.duckdb_target import DuckDBTarget
 from scorehouse.scoring_flow import RefreshResult
 from scorehouse.warehouse_targets import WarehousePaths
-from conftest import KNOWN_ANSWER_VARS
 
 
 @pytest.fixture
@@ -34,7 +34,9 @@ def yml_name(unique_id: str) -> str:
 
 def last_passes(warehouse: DuckDBTarget) -> dict[str, datetime]:
     with duckdb.connect(str(warehouse.paths.working), read_only=True) as connection:
-        rows = connection.execute("select test_id, max(passed_at) from main.passed_data_tests group by test_id").fetchall()
+        rows = connection.execute(
+            "select test_id, max(passed_at) from main.passed_data_tests group by test_id"
+        ).fetchall()
     return {yml_name(test_id): passed_at for test_id, passed_at in rows}
 
 
@@ -92,7 +94,9 @@ def test_a_repeated_order_checked_after_the_last_pass_fails_until_it_is_gone(war
 
 
 def test_an_item_of_an_unknown_order_checked_after_the_last_pass_fails(warehouse: DuckDBTarget) -> None:
-    last_pass = last_passes(warehouse)["relationships_since_last_pass_stg_shop__order_items_order_id__order_id__ref_stg_shop__orders_"]
+    last_pass = last_passes(warehouse)[
+        "relationships_since_last_pass_stg_shop__order_items_order_id__order_id__ref_stg_shop__orders_"
+    ]
     with duckdb.connect(str(warehouse.paths.working)) as connection:
         connection.execute(
             """insert into staging.stg_shop__order_items_checked by name
@@ -131,7 +135,8 @@ def test_after_a_full_rebuild_the_tests_read_every_row_the_plain_way(warehouse: 
     last_pass = last_passes(warehouse)["unique_since_last_pass_stg_shop__orders_order_id"]
     with duckdb.connect(str(warehouse.paths.working)) as connection:
         connection.execute(
-            "update staging.stg_shop__orders_checked set checked_at = cast(? as timestamp)", [last_pass + timedelta(hours=1)]
+            "update staging.stg_shop__orders_checked set checked_at = cast(? as timestamp)",
+            [last_pass + timedelta(hours=1)],
         )
     assert failing_since_last_pass_tests(warehouse) == []
     assert "checked_at >" not in compiled_unique_order_test(warehouse)

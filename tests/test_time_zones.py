@@ -145,9 +145,9 @@ def test_offsets_are_converted_to_utc_whatever_the_machine_zone(
     assert query(warehouse, "select customer_id, created_at from staging.stg_shop__customers order by 1") == (
         EXPECTED_CUSTOMERS
     )
-    assert query(warehouse, "select customer_id, occurred_at, quarantine_reason from staging.stg_shop__events_checked order by 1") == (
-        EXPECTED_EVENTS
-    )
+    assert query(
+        warehouse, "select customer_id, occurred_at, quarantine_reason from staging.stg_shop__events_checked order by 1"
+    ) == EXPECTED_EVENTS
     # the order placed at 22:00 in New York on New Year's Day counts on 2 January
     assert query(warehouse, "select order_id, ordered_date from staging.stg_shop__orders where order_id = 'O1'") == [
         ("O1", date(2026, 1, 2))

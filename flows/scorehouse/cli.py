@@ -135,7 +135,9 @@ def print_campaign_results(result: Any) -> None:
     """Each campaign's response rates and uplift, when the data has campaigns."""
     target = target_named(result.target_name, result.paths)
     columns, rows = target.call(target.read_published, "fct_campaign_results")
-    campaigns = sorted((dict(zip(columns, row)) for row in rows), key=lambda campaign: campaign["campaign_id"])
+    campaigns = sorted(
+        (dict(zip(columns, row, strict=True)) for row in rows), key=lambda campaign: campaign["campaign_id"]
+    )
     if not campaigns:
         return
     print(f"\n{'campaign':<12}{'channel':<9}{'treated':>9}{'control':>9}{'rate':>8}{'control':>9}  uplift (interval)")
@@ -202,7 +204,10 @@ def backfill(args: argparse.Namespace) -> int:
     )
     if results is None:
         return 1
-    print(f"Scored as of {len(results)} dates, {args.first} to {args.last}: score history in history.fct_customer_score_history")
+    print(
+        f"Scored as of {len(results)} dates, {args.first} to {args.last}: "
+        "score history in history.fct_customer_score_history"
+    )
     print_report(results[-1])
     return 0
 

@@ -181,7 +181,9 @@ def find_entity_files(data_dir: Path, entity: Entity) -> EntityFiles:
     formats = {path.suffix.lstrip(".") for path in candidates}
     if len(formats) > 1 or (folder.is_dir() and any(path.parent == data_dir for path in candidates)):
         names = ", ".join(str(path.relative_to(data_dir)) for path in candidates)
-        raise ContractError(f"{data_dir}: '{entity.name}' is delivered more than once ({names}); keep one of {expected}.")
+        raise ContractError(
+            f"{data_dir}: '{entity.name}' is delivered more than once ({names}); keep one of {expected}."
+        )
     return EntityFiles(entity, formats.pop(), tuple(candidates))
 
 
@@ -213,7 +215,8 @@ def check_file(connection: duckdb.DuckDBPyConnection, entity_files: EntityFiles,
         non_null, parsed = sampled[2 * index], sampled[2 * index + 1]
         if non_null > 0 and parsed == 0:
             raise ContractError(
-                f"{path}: column '{column.name}' has the wrong type; every value must be {KIND_DESCRIPTIONS[column.kind]}."
+                f"{path}: column '{column.name}' has the wrong type; "
+                f"every value must be {KIND_DESCRIPTIONS[column.kind]}."
             )
 
 

@@ -150,7 +150,10 @@ def maximize(
         raise FitNotConverged(f"The {model} fit did not converge: {result.message}.")
     if not np.all(np.isfinite(values)) or not result.fun < NON_FINITE_OBJECTIVE:
         raise FitNotConverged(f"The {model} fit ended on a non-finite likelihood or parameter.")
-    at_bound = [name for name, value in zip(names, result.x) if abs(value) > LOG_PARAMETER_BOUND - BOUND_TOLERANCE]
+    at_bound = [
+        name for name, value in zip(names, result.x, strict=True)
+        if abs(value) > LOG_PARAMETER_BOUND - BOUND_TOLERANCE
+    ]
     if at_bound:
         raise FitNotConverged(
             f"The {model} fit ran {', '.join(at_bound)} to the edge of its search range: the histories do not "

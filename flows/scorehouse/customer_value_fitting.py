@@ -113,7 +113,7 @@ def columns(rows: list[tuple[Any, ...]], count: int) -> list[np.ndarray]:
     """The columns of query rows as float arrays (empty ones when there are no rows)."""
     if not rows:
         return [np.zeros(0) for _ in range(count)]
-    return [np.asarray(column, dtype=np.float64) for column in zip(*rows)]
+    return [np.asarray(column, dtype=np.float64) for column in zip(*rows, strict=True)]
 
 
 def fit_or_failure(
@@ -203,10 +203,11 @@ def versions_table(fitted_at: datetime, outcomes: list[FitOutcome]) -> pa.Table:
 def fit_customer_value(
     target: WarehouseTarget, dbt_vars: Mapping[str, Any], fitted_at: datetime
 ) -> list[FitOutcome]:
-    """Fits both models at every cutoff as the next version (or the latest one when nothing changed), appends one row per fit to
-    customer_value_model_versions and replaces customer_value_predictions; a failed fit is a row with its
-    status, not an error. Needs the grouped history models built; `dbt_vars` are the run's vars with the
-    defaults of dbt_project.yml. Run it through `target.call` (Spark runs it in a process of its own)."""
+    """Fits both models at every cutoff as the next version (or the latest one when nothing changed),
+    appends one row per fit to customer_value_model_versions and replaces customer_value_predictions; a
+    failed fit is a row with its status, not an error. Needs the grouped history models built; `dbt_vars`
+    are the run's vars with the defaults of dbt_project.yml. Run it through `target.call` (Spark runs it in
+    a process of its own)."""
     settings = CustomerValueSettings.from_vars(dbt_vars)
     outcomes: list[FitOutcome] = []
     fits = []

@@ -92,7 +92,7 @@ def compilation_error(error_messages: list[str]) -> str | None:
     project (`exceptions.raise_compiler_error`) says is wrong, without dbt's frame around it."""
     for message in error_messages:
         lines = [line.strip() for line in message.splitlines() if line.strip()]
-        for heading, sentence in zip(lines, lines[1:]):
+        for heading, sentence in zip(lines, lines[1:], strict=False):
             if heading.startswith("Compilation Error"):
                 return sentence
     return None
@@ -214,7 +214,8 @@ class DbtProject:
         # run-operation failures carry no message in run_results.json; the error log lines say what happened
         error_messages = log.error_messages
         details = [
-            f"{result['unique_id']} ({result['status']}: {(result.get('message') or '').strip() or ' '.join(error_messages[-2:])})"
+            f"{result['unique_id']} ({result['status']}: "
+            f"{(result.get('message') or '').strip() or ' '.join(error_messages[-2:])})"
             for result in failures
         ]
         detail = "; ".join(details or error_messages[-3:]) or "see the log above"

@@ -56,7 +56,9 @@ class LoadedFile:
         return cls(entity, str(path), status.st_size, status.st_mtime_ns)
 
 
-def file_rows_select(connection: duckdb.DuckDBPyConnection, entity_files: EntityFiles, path: Path, loaded_at: datetime) -> str:
+def file_rows_select(
+    connection: duckdb.DuckDBPyConnection, entity_files: EntityFiles, path: Path, loaded_at: datetime
+) -> str:
     """SELECT giving the contract columns of one file (absent optional ones as null) plus lineage."""
     source = scan_source(entity_files.file_format, path)
     present = {row[0] for row in connection.execute(f"describe select * from {source}").fetchall()}
@@ -151,7 +153,10 @@ def load_raw_tables(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: 
             # appended rows must be the newest, or incremental models could not tell them from the kept ones
             and (not new_files or loaded_at > last_loaded_at)
             # a first file of an entity sets its raw column types (Parquet keeps its own), as a full load would
-            and {loaded_file.entity for loaded_file in new_files} <= {loaded_file.entity for loaded_file in loaded_files}
+            and (
+                {loaded_file.entity for loaded_file in new_files}
+                <= {loaded_file.entity for loaded_file in loaded_files}
+            )
         )
         filled_tables = set()
         if not is_append_only:

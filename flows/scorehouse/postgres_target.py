@@ -118,14 +118,16 @@ class PostgresTarget(WarehouseTarget):
         schema, table = split_qualified_name(qualified_name)
         relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
         columns = [quote_identifier(field.name) for field in rows.schema]
-        definitions = [f"{column} {postgres_type(field.type)}" for column, field in zip(columns, rows.schema)]
+        definitions = [
+            f"{column} {postgres_type(field.type)}" for column, field in zip(columns, rows.schema, strict=True)
+        ]
         with closing(self.connect()) as connection, connection, connection.cursor() as cursor:
             cursor.execute(f"create schema if not exists {quote_identifier(schema)}")
             cursor.execute(f"create table if not exists {relation} ({', '.join(definitions)})")
             if not append:
                 cursor.execute(f"delete from {relation}")
             if rows.num_rows:
-                values = list(zip(*(column.to_pylist() for column in rows.columns)))
+                values = list(zip(*(column.to_pylist() for column in rows.columns), strict=True))
                 execute_values(cursor, f"insert into {relation} ({', '.join(columns)}) values %s", values)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:

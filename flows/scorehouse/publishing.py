@@ -71,7 +71,8 @@ def publish(working_path: Path, published_path: Path, run_id: str, published_at:
                 connection.execute(f"create table {table} as select * from working.{table}")
             connection.execute(
                 f"create table {PUBLICATION_TABLE} as select {sql_string(fingerprint)} as fingerprint, "
-                f"{sql_string(run_id)} as run_id, cast({sql_string(published_at.isoformat(sep=' '))} as timestamp) as published_at"
+                f"{sql_string(run_id)} as run_id, "
+                f"cast({sql_string(published_at.isoformat(sep=' '))} as timestamp) as published_at"
             )
             connection.execute("detach working")
             connection.execute("checkpoint")

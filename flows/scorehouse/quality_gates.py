@@ -4,9 +4,9 @@ It checks the delivery as loaded: freshness against the moment the run scores as
 unknown customers, plausible amounts. The scored marts are checked by dbt's tests as they are built
 (ranges, one segment per customer, segment shares within segment_share_bands), before the score history
 records them and before anything is published.
-Suites are defined here in code and run in an ephemeral GX context, so nothing is generated on disk except the optional Data Docs.
-Every expectation is computed by the warehouse (SQL, or Spark); GX fetches only aggregates and at most a
-few sample rows.
+Suites are defined here in code and run in an ephemeral GX context, so nothing is generated on disk except
+the optional Data Docs. Every expectation is computed by the warehouse (SQL, or Spark); GX fetches only
+aggregates and at most a few sample rows.
 
 A gate that cannot compute an expectation (missing table or column, SQL error) fails: an unanswered
 check is never a pass.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +213,9 @@ def raw_orders_table_suite(scored_as_of: datetime, settings: GateSettings) -> li
     ]
 
 
-def raw_order_rows_suite(target: WarehouseTarget, settings: GateSettings, order_row_count: int) -> list[gxe.Expectation]:
+def raw_order_rows_suite(
+    target: WarehouseTarget, settings: GateSettings, order_row_count: int
+) -> list[gxe.Expectation]:
     """Row-level checks of raw orders; `order_row_count` rows are checked, of which the tolerated share may
     fail."""
     mostly = 1 - settings.raw_row_defect_tolerance
@@ -419,7 +421,9 @@ def run_gate(
                 gx.Checkpoint(
                     name=f"{gate} {table}",
                     validation_definitions=[validation_definition],
-                    actions=[UpdateDataDocsAction(name="update_data_docs", site_names=site_names)] if site_names else [],
+                    actions=(
+                        [UpdateDataDocsAction(name="update_data_docs", site_names=site_names)] if site_names else []
+                    ),
                     result_format=(
                         {"result_format": RESULT_FORMAT, "unexpected_index_column_names": [gated.key_column]}
                         if gated.key_column
@@ -461,7 +465,8 @@ def check_raw(
     """Gate on `raw.orders` and `raw.customers` as loaded, before dbt builds anything.
 
     `now` is the moment the run scores as of (`scored_as_of`: naive UTC like the loader's `loaded_at`, or
-    timezone-aware) for the freshness check, which looks at the orders before it. With `data_docs_folder`, GX's HTML Data Docs of this run are written to its `raw/` folder.
+    timezone-aware) for the freshness check, which looks at the orders before it. With `data_docs_folder`,
+    GX's HTML Data Docs of this run are written to its `raw/` folder.
     `appended_at` is the load time of the rows a load appended: the row-level order checks then look at
     those rows only (the earlier rows passed an earlier gate), while presence and freshness still look at
     every row. A re-sent order_id in a later delivery is then a new version, which staging applies (last
@@ -469,7 +474,7 @@ def check_raw(
     false) leaves the row-level order checks nothing to check.
     """
     if now.tzinfo is not None:
-        now = now.astimezone(timezone.utc).replace(tzinfo=None)
+        now = now.astimezone(UTC).replace(tzinfo=None)
     order_row_count = 0
     if settings.raw_row_defect_tolerance:  # only a tolerance needs the count; a missing table fails in the gate
         order_row_count = target.query("select count(*) from raw.orders" + loaded_at_filter(appended_at))[0][0]

@@ -19,8 +19,8 @@ from typing import Any
 
 import jinja2
 import plotly.graph_objects as go
-from plotly.colors import DEFAULT_PLOTLY_COLORS
 from markupsafe import Markup
+from plotly.colors import DEFAULT_PLOTLY_COLORS
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
@@ -48,7 +48,7 @@ class Table:
     rows: list[tuple[Any, ...]]
 
     def records(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row)) for row in self.rows]
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
 @dataclass(frozen=True)
@@ -362,7 +362,8 @@ written {{ written_at }} UTC.</p>
 {% if last_run %}
 <p class="status {{ 'ok' if last_run.status in ('published', 'unchanged') else 'failed' }}" id="last-run">
 Last run: {{ last_run.status }} (started {{ last_run.started_at }}), {{ last_gates }}.
-{% if last_run.status not in ('published', 'unchanged') %}The tables below are still those of the last publication.{% endif %}
+{% if last_run.status not in ('published', 'unchanged') -%}
+The tables below are still those of the last publication.{% endif %}
 </p>
 {% endif %}
 {% for section in sections %}

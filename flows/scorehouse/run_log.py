@@ -79,7 +79,7 @@ def read_runs(run_log_path: Path) -> list[dict]:
     with duckdb.connect(str(run_log_path), read_only=True) as connection:
         cursor = connection.execute(f"select * from {RUN_LOG_TABLE} order by started_at, run_id")
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def has_publication(run_log_path: Path) -> bool:

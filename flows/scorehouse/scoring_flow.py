@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -334,7 +334,9 @@ def summarize(target: WarehouseTarget) -> tuple[dict[str, int], dict[str, int], 
         target.query("select source_table, count(*) from staging.stg_shop__quarantined_rows group by source_table")
     )
     columns, rows = target.read_published("segment_summary")
-    summary = sorted((dict(zip(columns, row)) for row in rows), key=lambda segment: segment["display_order"])
+    summary = sorted(
+        (dict(zip(columns, row, strict=True)) for row in rows), key=lambda segment: segment["display_order"]
+    )
     return staged, dict(sorted(quarantined.items())), summary
 
 
@@ -362,7 +364,7 @@ def read_results(target: WarehouseTarget) -> tuple[dict[str, int], dict[str, int
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 @flow(name="refresh-scores")

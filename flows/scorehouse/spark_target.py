@@ -2,8 +2,9 @@
 folder; dbt builds in the `marts` database, BI reads the `published` database.
 
 The metastore is an embedded Derby database that one JVM at a time may open, and dbt's session runs in a
-JVM of its own (a dbt process per command, `SparkTarget.dbt_project`). So every Python step here runs in a child process whose JVM is gone before the step
-returns (`SparkTarget.call`), leaving the metastore free for the next dbt command.
+JVM of its own (a dbt process per command, `SparkTarget.dbt_project`). So every Python step here runs in a
+child process whose JVM is gone before the step returns (`SparkTarget.call`), leaving the metastore free for
+the next dbt command.
 """
 
 from __future__ import annotations

@@ -171,7 +171,7 @@ class WarehouseTarget(ABC):
         """Loads the files into raw.<entity> for every contract entity, appending when only new files came
         (where the warehouse supports it) and replacing the tables otherwise."""
 
-    def accept_load(self, accepted_at: datetime) -> None:
+    def accept_load(self, accepted_at: datetime) -> None:  # noqa: B027  (an optional hook, empty by default)
         """Records that the files loaded last passed every check and were published, so the next load may
         append to them. A target whose every load replaces the raw tables whole checks every row on every
         run and keeps no such record."""
