@@ -99,6 +99,25 @@ def test_an_identical_second_run_changes_nothing_but_the_run_log(
     assert not list(warehouse_copy.directory.glob("*.tmp*"))
 
 
+def test_a_refresh_parses_the_project_once_and_runs_three_dbt_commands(
+    warehouse_copy: WarehousePaths, good_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings check, the build before the model fits and the one after, all in this process on one
+    parse of the project."""
+    from dbt.cli.main import dbtRunner
+
+    invoked: list[str] = []
+    invoke = dbtRunner.invoke
+
+    def counted_invoke(runner: dbtRunner, arguments: list[str], **options: object) -> object:
+        invoked.append(arguments[0])
+        return invoke(runner, arguments, **options)
+
+    monkeypatch.setattr(dbtRunner, "invoke", counted_invoke)
+    refresh_scores(data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW)
+    assert invoked == ["parse", "run-operation", "build", "build"]
+
+
 def append_order(data_dir: Path, row: str) -> None:
     with (data_dir / "orders.csv").open("a") as orders:
         orders.write(row + "\n")
