@@ -187,6 +187,8 @@ class DbtProject:
         return result.success
 
     def invoke_in_own_process(self, arguments: list[str], log: DbtLog) -> bool:
+        """Runs one command in a dbt process of its own, which parses from dbt's saved parse; its JSON log
+        lines reach `log`."""
         command = [dbt_executable(), *arguments, *self.options(), "--log-format", "json"]
         environment = {**os.environ, **self.warehouse_environment}
         with subprocess.Popen(
