@@ -260,18 +260,17 @@ def raw_gate(
     )
 
 
+def refresh_build(selection: list[str], full_refresh: bool) -> list[str]:
+    """The arguments of one of the refresh's `dbt build`s: `selection`, rebuilt in full when `full_refresh`."""
+    return [*REFRESH_BUILD, *selection, *(["--full-refresh"] if full_refresh else [])]
+
+
 @task(**WAREHOUSE_TASK_OPTIONS)
 def build_models(dbt: DbtProject, full_refresh: bool) -> None:
     """`dbt build` of everything but the score history and the models that read fitted models: seeds,
     models and data tests in DAG order, so nothing downstream of a failing test is built. Incremental
     models take only the new rows unless `full_refresh`."""
-    dbt.run(
-        [
-            *REFRESH_BUILD, "--exclude", FITTED_MODELS_SELECTOR, HISTORY_SELECTOR,
-            *(["--full-refresh"] if full_refresh else []),
-        ],
-        get_run_logger(),
-    )
+    dbt.run(refresh_build(["--exclude", FITTED_MODELS_SELECTOR, HISTORY_SELECTOR], full_refresh), get_run_logger())
 
 
 @task(**WAREHOUSE_TASK_OPTIONS)
@@ -300,13 +299,7 @@ def build_scores(dbt: DbtProject, full_refresh: bool) -> None:
     what depends on them, and of the score history with the marts built on it. The history depends on every
     other published mart (fct_customer_score_history.sql), so dbt records it only once their tests have
     passed: it only ever records scores that are about to be published."""
-    dbt.run(
-        [
-            *REFRESH_BUILD, "--select", FITTED_MODELS_SELECTOR, HISTORY_SELECTOR,
-            *(["--full-refresh"] if full_refresh else []),
-        ],
-        get_run_logger(),
-    )
+    dbt.run(refresh_build(["--select", FITTED_MODELS_SELECTOR, HISTORY_SELECTOR], full_refresh), get_run_logger())
 
 
 @task(**WAREHOUSE_TASK_OPTIONS)

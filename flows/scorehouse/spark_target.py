@@ -2,7 +2,7 @@
 folder; dbt builds in the `marts` database, BI reads the `published` database.
 
 The metastore is an embedded Derby database that one JVM at a time may open, and dbt's session runs in a
-JVM of its own (a dbt process per command, `SparkTarget.dbt_project`). So every Python step here runs in a
+JVM of its own (a dbt process per command, `runs_dbt_in_own_process`). So every Python step here runs in a
 child process whose JVM is gone before the step returns (`SparkTarget.call`), leaving the metastore free for
 the next dbt command.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
@@ -23,7 +23,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scorehouse.contract import EntityFiles, sql_string
-from scorehouse.dbt_runner import DbtProject
 from scorehouse.loading import RAW_SCHEMA, RawLoad, raw_table_exports
 from scorehouse.warehouse_targets import (
     PUBLISHED_TABLES,
@@ -89,6 +88,8 @@ def run_in_child(environment: dict[str, str], function: Callable[..., Result], a
 class SparkTarget(WarehouseTarget):
     name = "spark"
     text_type = "string"
+    # dbt's session holds the metastore while its process lives: a process per command releases it
+    runs_dbt_in_own_process = True
 
     def dbt_environment(self) -> dict[str, str]:
         return {**super().dbt_environment(), "SCOREHOUSE_SPARK_DIR": str(self.paths.spark.resolve())}
@@ -96,10 +97,6 @@ class SparkTarget(WarehouseTarget):
     def utc_timestamp(self, expression: str) -> str:
         # Spark's timestamp is an instant: its cast honours the offset and it reads in the session zone, UTC
         return self.try_cast(expression, "timestamp")
-
-    def dbt_project(self, dbt_vars: Mapping[str, Any] | None) -> DbtProject:
-        # dbt's session holds the metastore while its process lives: a process per command releases it
-        return DbtProject(self.dbt_environment(), dbt_vars, self.paths.dbt_target, own_process=True)
 
     def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
         self.paths.spark.mkdir(parents=True, exist_ok=True)

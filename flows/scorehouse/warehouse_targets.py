@@ -141,6 +141,8 @@ class WarehouseTarget(ABC):
     # the warehouse's type names in the quality gates' queries
     text_type: ClassVar[str] = "varchar"
     double_type: ClassVar[str] = "double"
+    # whether each dbt command runs in a dbt process of its own rather than in the flow's (DbtProject)
+    runs_dbt_in_own_process: ClassVar[bool] = False
 
     def __init__(self, paths: WarehousePaths) -> None:
         self.paths = paths
@@ -151,7 +153,9 @@ class WarehouseTarget(ABC):
 
     def dbt_project(self, dbt_vars: Mapping[str, Any] | None) -> DbtProject:
         """The dbt project as a refresh of this warehouse runs it, with `dbt_vars`."""
-        return DbtProject(self.dbt_environment(), dbt_vars, self.paths.dbt_target)
+        return DbtProject(
+            self.dbt_environment(), dbt_vars, self.paths.dbt_target, own_process=self.runs_dbt_in_own_process
+        )
 
     def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
         """Runs one Python step that uses this warehouse; Spark runs it in a process of its own."""
