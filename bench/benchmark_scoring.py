@@ -12,9 +12,9 @@ delivery would, so its load appends and dbt builds incrementally. The data is la
 input (bench/work/<scale>/deliveries/) for that.
 
 Every stage runs as a child process of the installed `scorehouse` command. Peak memory is the summed RSS of
-the child and all its descendants (dbt runs as a grandchild), sampled from /proc; shared pages count once per
+the child and all its descendants (on Spark, dbt runs as a grandchild), sampled from /proc; shared pages count once per
 process, so it errs high. Data goes to bench/work/<scale>/ and is reused when all its files are there
-(`--regenerate` makes it anew; data older than the freshness SLA fails the raw gate). Each run starts from an
+(`--regenerate` makes it anew; data older than the freshness SLA fails the delivery gate). Each run starts from an
 empty warehouse directory, bench/work/<scale>/warehouse/. One log per stage and the summary table go to
 bench/results/.
 
@@ -73,8 +73,8 @@ SCORING_BUILD_STAGES = ("build_models", "build_scores")
 # (b') the RFM scores alone: the staged inputs they read, the customer summaries and the scores, with tests
 RFM_PATH_SELECTOR = "+fct_customer_scores"
 FLOW_STAGES = (
-    "check_inputs", "check_settings", "load_inputs", "raw_gate",
-    "build_models", "fit_models", "build_scores", "publish_outputs",
+    "check_inputs", "check_settings", "load_inputs", "build_models",
+    "delivery_gate", "fit_models", "build_scores", "publish_outputs",
     "read_results",
 )
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")

@@ -1,206 +1,239 @@
-"""The Great Expectations raw gate on small warehouses built here with DuckDB SQL (no dbt run).
+"""The Great Expectations delivery gate on small warehouses built here with DuckDB SQL (no dbt run): the
+relations it reads as dbt leaves them (raw tables, staged orders, staging's quarantine) and the shipped
+row_checks seed.
 
-The gate runs once on good data, where every expectation must pass, and once on data breaking all of
-them at the same time (empty tables get a run of their own), where each must fail with the observed value
-that proves it looked.
+The gate runs once on a good delivery, where every expectation must pass, and once on a delivery breaking
+all of them at the same time (empty inputs get a run of their own), where each must fail with the observed
+value that proves it looked.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from urllib.parse import quote
 
 import duckdb
 import pytest
 
+from scorehouse.dbt_runner import PROJECT_DIR
 from scorehouse.duckdb_target import DuckDBTarget
 from scorehouse.quality_gates import (
     ExpectationOutcome,
     GateResult,
     GateSettings,
-    check_raw,
+    check_delivery,
     failure_sentences,
     scored_as_of,
 )
 from scorehouse.warehouse_targets import WarehousePaths
 
-NOW = datetime(2025, 7, 3, 11, 0, 0)  # naive UTC
+NOW = datetime(2025, 7, 3, 11, 0, 0)  # naive UTC; the run's clock and the load time of this delivery
+EARLIER_LOAD = datetime(2025, 7, 1, 0, 0, 0)
 NEWEST_GOOD_ORDER = "2025-07-01 11:00:00"  # exactly the 48 h SLA before NOW
-SETTINGS = GateSettings(freshness_sla_hours=48, max_order_amount=1000, raw_row_defect_tolerance=0)
+SETTINGS = GateSettings(freshness_sla_hours=48, raw_row_defect_tolerance=0)
+ROW_CHECKS_SEED = PROJECT_DIR / "seeds" / "row_checks.csv"
 
-ORDER_COLUMNS = ("order_id", "customer_id", "ordered_at", "amount", "status")
-GOOD_ORDERS = [
-    ("O1", "C1", "2025-06-01 10:00:00", "10.00", "completed"),
-    ("O2", "C2", "2025-06-15 10:00:00", "0", "cancelled"),
-    ("O3", "C1", NEWEST_GOOD_ORDER, "1000", "completed"),
+GOOD_ORDER_TIMES = ["2025-06-01 10:00:00", "2025-06-15 10:00:00", NEWEST_GOOD_ORDER]
+# (source_table, source_file, source_row_number, record_key, quarantine_reason, loaded_at)
+QuarantinedRow = tuple[str, str, int, str | None, str, datetime]
+# a good delivery may still quarantine rows: for checks that only quarantine, or in an earlier load
+GOOD_QUARANTINE: list[QuarantinedRow] = [
+    ("orders", "orders.csv", 4, "O4", "invalid ordered_at", NOW),
+    ("orders", "orders.csv", 5, "O1", "older version of order_id", NOW),
+    ("customers", "customers.csv", 3, "C9", "created_at in the future", NOW),
+    ("orders", "orders_june.csv", 7, "O0", "amount above max_order_amount", EARLIER_LOAD),
 ]
-GOOD_CUSTOMERS = [("C1", "2025-01-01 09:00:00"), ("C2", "2025-02-01 09:00:00")]
-BAD_ORDERS = [
-    ("O1", "C1", "2025-05-01 10:00:00", "10.00", "completed"),
-    ("O1", "C1", "2025-05-01 10:00:00", "10.00", "refunded"),  # the same order twice
-    ("O2", "C2", "2025-05-02 10:00:00", "20.00", "completed"),
-    ("O2", "C3", "2025-05-02 10:00:00", "20.00", "completed"),  # one order, two customers
-    (None, "C1", "2025-05-03 10:00:00", "5.00", "completed"),
-    ("O4", " ", "2025-05-03 10:00:00", "5.00", "completed"),  # a blank id is a missing one
-    ("O5", "C1", None, "5.00", "completed"),
-    ("O6", "C1", "2025-05-04 10:00:00", None, "completed"),
-    ("O7", "C1", "2025-05-04 10:00:00", "7.00", None),
-    ("O8", "C1", "2025-05-05 10:00:00", "-5.00", "completed"),
-    ("O9", "C2", "2025-05-05 10:00:00", "250000", "completed"),
-    ("O10", "C404", "2025-05-06 10:00:00", "12.00", "completed"),  # newest order, unknown customer
+BAD_QUARANTINE: list[QuarantinedRow] = [
+    ("orders", "orders.csv", 2, "O1", "duplicate order_id", NOW),
+    ("orders", "orders.csv", 4, "O2", "duplicate order_id", NOW),
+    ("orders", "orders.csv", 6, None, "missing order_id", NOW),
+    ("orders", "orders.csv", 7, "O4", "missing customer_id", NOW),
+    ("orders", "orders.csv", 8, "O5", "missing ordered_at", NOW),
+    ("orders", "orders.csv", 9, "O6", "missing amount", NOW),
+    ("orders", "orders.csv", 10, "O7", "missing status", NOW),
+    ("orders", "orders.csv", 11, "O8", "negative amount", NOW),
+    ("orders", "orders.csv", 12, "O9", "amount above max_order_amount", NOW),
+    ("orders", "orders.csv", 13, "O10", "unknown customer_id", NOW),
+    ("customers", "customers.csv", 4, None, "missing customer_id", NOW),
+    ("customers", "customers.csv", 5, "C3", "missing created_at", NOW),
+    *GOOD_QUARANTINE,
 ]
-BAD_CUSTOMERS = [("C1", "2025-01-01"), ("C2", "2025-01-01"), ("C3", None), (None, "2025-01-01")]
-def sql_value(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    return repr(value)
 
 
 def create_table(connection: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], rows: list[tuple]) -> None:
     connection.execute(f"create schema if not exists {table.split('.')[0]}")
     connection.execute(f"create table {table} ({', '.join(f'{name} {kind}' for name, kind in columns.items())})")
     if rows:
-        values = ", ".join("(" + ", ".join(sql_value(value) for value in row) + ")" for row in rows)
-        connection.execute(f"insert into {table} values {values}")
+        connection.executemany(f"insert into {table} values ({', '.join('?' for _ in columns)})", rows)
 
 
-def on_duckdb(warehouse: Path) -> DuckDBTarget:
-    """The duckdb target whose working file is `warehouse` (named scorehouse.duckdb)."""
-    return DuckDBTarget(WarehousePaths(warehouse.parent))
-
-
-def build_raw_warehouse(path: Path, orders: list[tuple], customers: list[tuple]) -> Path:
-    """raw.orders and raw.customers as a CSV load leaves them: every column text."""
+def build_warehouse(
+    path: Path,
+    quarantined: list[QuarantinedRow],
+    staged_order_times: list[str],
+    raw_rows: dict[str, dict[datetime, int]] | None = None,
+) -> DuckDBTarget:
+    """The duckdb target of a warehouse holding what the gate reads: `raw_rows` (input -> load time ->
+    rows; by default three orders and two customers of this load), the staged orders' times, staging's
+    quarantined rows and the shipped row_checks seed."""
+    raw_rows = raw_rows if raw_rows is not None else {"orders": {NOW: 3}, "customers": {NOW: 2}}
     with duckdb.connect(str(path)) as connection:
-        create_table(connection, "raw.orders", dict.fromkeys(ORDER_COLUMNS, "varchar"), orders)
-        create_table(connection, "raw.customers", {"customer_id": "varchar", "created_at": "varchar"}, customers)
-    return path
+        for source_table, loads in raw_rows.items():
+            rows = [(loaded_at,) for loaded_at, count in loads.items() for _ in range(count)]
+            create_table(connection, f"raw.{source_table}", {"_loaded_at": "timestamp"}, rows)
+        create_table(
+            connection, "staging.stg_shop__orders", {"ordered_at": "timestamp"},
+            [(datetime.fromisoformat(ordered_at),) for ordered_at in staged_order_times],
+        )
+        create_table(
+            connection,
+            "staging.stg_shop__quarantined_rows",
+            {
+                "source_table": "varchar", "source_file": "varchar", "source_row_number": "bigint",
+                "record_key": "varchar", "quarantine_reason": "varchar", "loaded_at": "timestamp",
+            },
+            quarantined,
+        )
+        connection.execute("create schema reference")
+        connection.execute(f"create table reference.row_checks as select * from read_csv('{ROW_CHECKS_SEED}')")
+    return DuckDBTarget(WarehousePaths(path.parent))
 
 
-def outcome(
-    result: GateResult, table: str, expectation_type: str, column: str | None = None, about: str = ""
-) -> ExpectationOutcome:
-    """The one outcome of `expectation_type` on `table` (and `column`) whose description contains `about`."""
+def shipped_row_checks() -> list[tuple[str, str, str]]:
+    with duckdb.connect() as connection:
+        return connection.execute(
+            f"select source_table, quarantine_reason, on_failure from read_csv('{ROW_CHECKS_SEED}')"
+        ).fetchall()
+
+
+def stop_checks() -> set[tuple[str, str]]:
+    return {(table, reason) for table, reason, on_failure in shipped_row_checks() if on_failure == "stop"}
+
+
+def outcome(result: GateResult, table: str, about: str = "") -> ExpectationOutcome:
+    """The one outcome on `table` whose description contains `about`."""
     matches = [
         candidate
         for candidate in result.expectations
-        if candidate.table == table
-        and candidate.expectation_type == expectation_type
-        and candidate.column == column
-        and about in (candidate.description or "")
+        if candidate.table == table and about in (candidate.description or "")
     ]
     assert len(matches) == 1, [candidate.description for candidate in result.expectations]
     return matches[0]
 
 
-# (table, expectation type, column, description part) of every raw expectation
-RAW_EXPECTATIONS = [
-    ("raw.orders", "expect_table_row_count_to_be_between", None, ""),
-    ("raw.orders", "expect_column_values_to_be_unique", "order_id", ""),
-    ("raw.orders", "expect_no_offending_rows", None, "two customers"),
-    *[("raw.orders", "expect_column_values_to_not_be_null", column, "") for column in ORDER_COLUMNS],
-    ("raw.orders", "expect_column_values_to_be_between", "amount_number", ""),
-    ("raw.orders", "expect_column_max_to_be_between", "ordered_at_scored", ""),
-    ("raw.orders", "expect_no_offending_rows", None, "raw.customers"),
-    ("raw.customers", "expect_table_row_count_to_be_between", None, ""),
-    *[("raw.customers", "expect_column_values_to_not_be_null", column, "") for column in ("customer_id", "created_at")],
-]
+def row_check(result: GateResult, source_table: str, reason: str) -> ExpectationOutcome:
+    return outcome(result, f"staging.stg_shop__quarantined_rows ({source_table})", f"quarantined for {reason}")
+
+
+def freshness(result: GateResult) -> ExpectationOutcome:
+    return outcome(result, "staging.stg_shop__orders")
+
+
 @pytest.fixture(scope="module")
-def raw_good(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
-    folder = tmp_path_factory.mktemp("raw_good")
-    warehouse = build_raw_warehouse(folder / "scorehouse.duckdb", GOOD_ORDERS, GOOD_CUSTOMERS)
+def good_delivery(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
+    folder = tmp_path_factory.mktemp("good_delivery")
+    target = build_warehouse(folder / "scorehouse.duckdb", GOOD_QUARANTINE, GOOD_ORDER_TIMES)
     # An aware clock two hours ahead of UTC: the newest order is exactly at the SLA only once converted.
-    now = NOW.replace(tzinfo=UTC).astimezone(timezone(timedelta(hours=2)))
-    return check_raw(on_duckdb(warehouse), now, SETTINGS, data_docs_folder=folder / "docs")
+    clock = NOW.replace(tzinfo=UTC).astimezone(timezone(timedelta(hours=2)))
+    return check_delivery(target, clock, NOW, SETTINGS, data_docs_folder=folder / "docs")
 
 
 @pytest.fixture(scope="module")
-def raw_bad(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
-    folder = tmp_path_factory.mktemp("raw_bad")
-    warehouse = build_raw_warehouse(folder / "scorehouse.duckdb", BAD_ORDERS, BAD_CUSTOMERS)
-    return check_raw(on_duckdb(warehouse), NOW, SETTINGS)
+def bad_delivery(tmp_path_factory: pytest.TempPathFactory) -> GateResult:
+    folder = tmp_path_factory.mktemp("bad_delivery")
+    target = build_warehouse(folder / "scorehouse.duckdb", BAD_QUARANTINE, ["2025-05-06 10:00:00"])
+    return check_delivery(target, NOW, NOW, SETTINGS)
 
 
-@pytest.mark.parametrize(("table", "expectation_type", "column", "about"), RAW_EXPECTATIONS)
-def test_raw_expectation_passes_on_good_data(
-    raw_good: GateResult, table: str, expectation_type: str, column: str | None, about: str
-) -> None:
-    checked = outcome(raw_good, table, expectation_type, column, about)
-    assert checked.success and checked.error is None and checked.observed_value is not None
-
-
-def test_raw_gate_passes_on_good_data_and_checks_nothing_else(raw_good: GateResult) -> None:
-    assert raw_good.success and raw_good.failures == []
-    assert len(raw_good.expectations) == len(RAW_EXPECTATIONS)
-    assert outcome(raw_good, "raw.orders", "expect_table_row_count_to_be_between").observed_value == 3
-
-
-def test_duplicate_order_id_is_named_and_counted(raw_bad: GateResult) -> None:
-    checked = outcome(raw_bad, "raw.orders", "expect_column_values_to_be_unique", "order_id")
-    assert not checked.success
-    assert checked.observed_value == 4  # O1 twice, O2 twice
-    assert sorted(checked.unexpected_examples) == ["O1", "O1", "O2", "O2"]
-
-
-def test_order_of_two_customers_is_named(raw_bad: GateResult) -> None:
-    checked = outcome(raw_bad, "raw.orders", "expect_no_offending_rows", about="two customers")
-    assert not checked.success and checked.observed_value == 1
-    assert checked.unexpected_examples == [
-        {"order_id": "O2", "customer_count": 2, "first_customer_id": "C2", "last_customer_id": "C3"}
-    ]
-
-
-@pytest.mark.parametrize("column", ORDER_COLUMNS)
-def test_missing_order_value_is_counted(raw_bad: GateResult, column: str) -> None:
-    checked = outcome(raw_bad, "raw.orders", "expect_column_values_to_not_be_null", column)
-    assert not checked.success and checked.observed_value == 1 and checked.unexpected_examples == [None]
-
-
-@pytest.mark.parametrize("column", ["customer_id", "created_at"])
-def test_missing_customer_value_is_counted(raw_bad: GateResult, column: str) -> None:
-    checked = outcome(raw_bad, "raw.customers", "expect_column_values_to_not_be_null", column)
-    assert not checked.success and checked.observed_value == 1
-
-
-def test_amount_outside_the_plausible_range_is_reported(raw_bad: GateResult) -> None:
-    checked = outcome(raw_bad, "raw.orders", "expect_column_values_to_be_between", "amount_number")
-    assert not checked.success and checked.observed_value == 2
-    assert sorted(checked.unexpected_examples) == [-5.0, 250000.0]
-
-
-def test_stale_orders_fail_freshness_with_the_newest_timestamp(raw_bad: GateResult) -> None:
-    checked = outcome(raw_bad, "raw.orders", "expect_column_max_to_be_between", "ordered_at_scored")
-    assert not checked.success and checked.observed_value == datetime(2025, 5, 6, 10, 0)
-
-
-def test_order_of_unknown_customer_is_named(raw_bad: GateResult) -> None:
-    checked = outcome(raw_bad, "raw.orders", "expect_no_offending_rows", about="raw.customers")
-    assert not checked.success and checked.observed_value == 1
-    assert checked.unexpected_examples == [{"order_id": "O10", "customer_id": "C404"}]
-
-
-def test_bad_raw_data_fails_the_gate_without_errors(raw_bad: GateResult) -> None:
-    assert not raw_bad.success
-    assert all(checked.error is None for checked in raw_bad.expectations)
-    passing = {(checked.table, checked.expectation_type) for checked in raw_bad.expectations if checked.success}
-    assert passing == {
-        ("raw.orders", "expect_table_row_count_to_be_between"),
-        ("raw.customers", "expect_table_row_count_to_be_between"),
+def test_the_shipped_policy_stops_on_the_defects_that_make_scores_wrong() -> None:
+    assert stop_checks() == {
+        *(
+            ("orders", reason)
+            for reason in (
+                "duplicate order_id", "missing order_id", "missing customer_id", "missing ordered_at",
+                "missing amount", "missing status", "negative amount", "amount above max_order_amount",
+                "unknown customer_id",
+            )
+        ),
+        ("customers", "missing customer_id"),
+        ("customers", "missing created_at"),
     }
 
 
-def test_empty_raw_tables_fail_row_counts_and_freshness_reports_no_value(tmp_path: Path) -> None:
-    result = check_raw(on_duckdb(build_raw_warehouse(tmp_path / "scorehouse.duckdb", [], [])), NOW, SETTINGS)
-    assert not result.success
-    for table in ("raw.orders", "raw.customers"):
-        checked = outcome(result, table, "expect_table_row_count_to_be_between")
-        assert not checked.success and checked.observed_value == 0
-    freshness = outcome(result, "raw.orders", "expect_column_max_to_be_between", "ordered_at_scored")
-    assert not freshness.success and freshness.observed_value is None and "no value" in freshness.error
+def test_every_reason_staging_writes_has_one_policy() -> None:
+    """The reasons written in the staging models (and the version reasons they pass to older_versions) are
+    exactly the seed's rows, each once."""
+    written = set()
+    for model in (PROJECT_DIR / "models" / "staging" / "shop").glob("stg_shop__*_checked.sql"):
+        source_table = model.stem.removeprefix("stg_shop__").removesuffix("_checked")
+        sql = model.read_text()
+        reasons = re.findall(r"then '([^']+)'", sql)
+        reasons += [
+            reason
+            for arguments in re.findall(r"older_versions\(([^)]*)\)", sql)
+            for reason in re.findall(r"'([^']+)'", arguments)[2:]
+        ]
+        written |= {(source_table, reason) for reason in reasons}
+    seed = [(table, reason) for table, reason, _ in shipped_row_checks()]
+    assert len(seed) == len(set(seed))
+    assert set(seed) == written
+
+
+def test_a_good_delivery_passes_every_check(good_delivery: GateResult) -> None:
+    assert good_delivery.success and good_delivery.failures == []
+    assert len(good_delivery.expectations) == 3 + len(stop_checks())
+    assert all(checked.error is None and checked.observed_value is not None for checked in good_delivery.expectations)
+    assert outcome(good_delivery, "raw.orders").observed_value == 3
+    assert freshness(good_delivery).observed_value == datetime.fromisoformat(NEWEST_GOOD_ORDER)
+
+
+def test_every_stop_check_counts_the_rows_of_this_load_quarantined_for_it(bad_delivery: GateResult) -> None:
+    """Rows quarantined for a check that only quarantines, and rows of an earlier load, stop nothing."""
+    failed = {
+        (checked.subject, checked.description.rsplit("quarantined for ", 1)[1]): checked.observed_value
+        for checked in bad_delivery.failures
+        if checked.expectation_type == "expect_no_offending_rows"
+    }
+    assert failed == {
+        **{check: 1 for check in stop_checks()},
+        ("orders", "duplicate order_id"): 2,
+    }
+    assert all(checked.error is None for checked in bad_delivery.expectations)
+
+
+def test_a_stop_check_set_to_quarantine_lets_its_rows_through(tmp_path: Path) -> None:
+    """The policy decides, not the defect: the same quarantined rows pass once every check only quarantines."""
+    target = build_warehouse(tmp_path / "scorehouse.duckdb", BAD_QUARANTINE, GOOD_ORDER_TIMES)
+    with duckdb.connect(str(target.paths.working)) as connection:
+        connection.execute("update reference.row_checks set on_failure = 'quarantine'")
+    result = check_delivery(target, NOW, NOW, SETTINGS)
+    assert result.success, result.failures
+    assert [checked.table for checked in result.expectations] == [
+        "raw.orders", "raw.customers", "staging.stg_shop__orders"
+    ]
+
+
+@pytest.mark.parametrize(("tolerance", "passes"), [(0.25, True), (0.2, False)])
+def test_row_defect_tolerance_is_a_share_of_this_loads_rows(tmp_path: Path, tolerance: float, passes: bool) -> None:
+    """One of the four orders of this load has an unknown customer: 25 %. The six orders of the earlier load
+    do not dilute it."""
+    quarantined = [("orders", "orders.csv", 2, "O9", "unknown customer_id", NOW)]
+    target = build_warehouse(
+        tmp_path / "scorehouse.duckdb", quarantined, GOOD_ORDER_TIMES,
+        raw_rows={"orders": {EARLIER_LOAD: 6, NOW: 4}, "customers": {NOW: 2}},
+    )
+    result = check_delivery(target, NOW, NOW, GateSettings(freshness_sla_hours=48, raw_row_defect_tolerance=tolerance))
+    unknown_customers = row_check(result, "orders", "unknown customer_id")
+    assert unknown_customers.observed_value == 1 and unknown_customers.success is passes
+    assert result.success is passes
+
+
+def test_stale_orders_fail_freshness_with_the_newest_timestamp(bad_delivery: GateResult) -> None:
+    stale = freshness(bad_delivery)
+    assert not stale.success and stale.observed_value == datetime(2025, 5, 6, 10, 0)
 
 
 @pytest.mark.parametrize(
@@ -219,11 +252,10 @@ def test_freshness_is_measured_from_the_moment_the_run_scores_as_of(
 ) -> None:
     # a run years after the data: the wall clock alone would call every as-of date stale
     later_clock = NOW + timedelta(days=3 * 365)
-    warehouse = build_raw_warehouse(tmp_path / "scorehouse.duckdb", GOOD_ORDERS, GOOD_CUSTOMERS)
+    target = build_warehouse(tmp_path / "scorehouse.duckdb", [], GOOD_ORDER_TIMES)
     clock = later_clock if as_of_date < NOW.date() else NOW
-    result = check_raw(on_duckdb(warehouse), scored_as_of(clock, as_of_date), SETTINGS)
-    freshness = outcome(result, "raw.orders", "expect_column_max_to_be_between", "ordered_at_scored")
-    assert freshness.success is is_fresh
+    result = check_delivery(target, scored_as_of(clock, as_of_date), NOW, SETTINGS)
+    assert freshness(result).success is is_fresh
     assert result.success is is_fresh
 
 
@@ -233,156 +265,74 @@ def test_scored_as_of_is_the_end_of_a_past_as_of_date_else_the_clock() -> None:
     assert scored_as_of(NOW, None) == NOW
 
 
-def appended_warehouse(path: Path, earlier_orders: list[tuple], appended_orders: list[tuple]) -> Path:
-    """raw.orders holding an earlier load's rows and the rows a load at NOW appended (`_loaded_at`)."""
-    with duckdb.connect(str(path)) as connection:
-        columns = {**dict.fromkeys(ORDER_COLUMNS, "varchar"), "_loaded_at": "timestamp"}
-        rows = [(*order, "2025-07-01 00:00:00") for order in earlier_orders]
-        rows += [(*order, NOW.isoformat(sep=" ")) for order in appended_orders]
-        create_table(connection, "raw.orders", columns, rows)
-        create_table(connection, "raw.customers", {"customer_id": "varchar", "created_at": "varchar"}, GOOD_CUSTOMERS)
-    return path
-
-
-def test_after_an_appending_load_the_row_checks_look_at_the_appended_rows_only(tmp_path: Path) -> None:
-    # the earlier load let an implausible amount through (it passed its gate with a tolerance, say)
-    earlier = [("O1", "C1", "2025-06-01 10:00:00", "250000", "completed")]
-    # O1 again is a new version of the order, not a duplicate; O3 is in it twice
-    appended = [
-        ("O1", "C1", "2025-06-01 10:00:00", "10.00", "refunded"),
-        ("O3", "C2", NEWEST_GOOD_ORDER, "20.00", "completed"),
-        ("O3", "C2", NEWEST_GOOD_ORDER, "20.00", "completed"),
-    ]
-    warehouse = appended_warehouse(tmp_path / "scorehouse.duckdb", earlier, appended)
-    result = check_raw(on_duckdb(warehouse), NOW, SETTINGS, appended_at=NOW)
-    assert [failure.expectation_type for failure in result.failures] == ["expect_column_values_to_be_unique"]
-    duplicated = outcome(result, "raw.orders (new files)", "expect_column_values_to_be_unique", "order_id")
-    assert duplicated.observed_value == 2 and duplicated.unexpected_examples == ["O3", "O3"]
-    amounts = outcome(result, "raw.orders (new files)", "expect_column_values_to_be_between", "amount_number")
-    assert amounts.success
-    # presence and freshness still count every row
-    assert outcome(result, "raw.orders", "expect_table_row_count_to_be_between").observed_value == 4
-
-
-def test_after_an_appending_load_freshness_counts_the_earlier_rows(tmp_path: Path) -> None:
-    earlier = [("O1", "C1", NEWEST_GOOD_ORDER, "10.00", "completed")]
-    appended = [("O2", "C2", "2025-05-01 10:00:00", "20.00", "completed")]  # a late order only
-    warehouse = appended_warehouse(tmp_path / "scorehouse.duckdb", earlier, appended)
-    result = check_raw(on_duckdb(warehouse), NOW, SETTINGS, appended_at=NOW)
-    assert result.success, result.failures
-    assert (
-        outcome(result, "raw.orders (new files)", "expect_column_values_to_not_be_null", "order_id").observed_value
-        is not None
-    )
-
-
-def test_an_appending_load_without_orders_checks_only_presence_and_freshness_of_orders(tmp_path: Path) -> None:
-    # the earlier load's implausible amount is not checked again; nothing new is there to check
-    earlier = [("O1", "C1", NEWEST_GOOD_ORDER, "250000", "completed")]
-    warehouse = appended_warehouse(tmp_path / "scorehouse.duckdb", earlier, [])
-    result = check_raw(on_duckdb(warehouse), NOW, SETTINGS, appended_at=NOW, has_appended_orders=False)
-    assert result.success, result.failures
-    assert {outcome.table for outcome in result.expectations} == {"raw.orders", "raw.customers"}
-    assert outcome(result, "raw.orders", "expect_table_row_count_to_be_between").observed_value == 1
-
-
-def test_typed_raw_columns_from_parquet_pass_the_same_gate(tmp_path: Path) -> None:
-    warehouse = tmp_path / "scorehouse.duckdb"
-    with duckdb.connect(str(warehouse)) as connection:
-        order_columns = {
-            "order_id": "bigint",
-            "customer_id": "bigint",
-            "ordered_at": "timestamp",
-            "amount": "decimal(18, 2)",
-            "status": "varchar",
-        }
-        create_table(connection, "raw.orders", order_columns, [(1, 7, NEWEST_GOOD_ORDER, 12.5, "completed")])
-        customer_columns = {"customer_id": "bigint", "created_at": "timestamp"}
-        create_table(connection, "raw.customers", customer_columns, [(7, "2025-01-01 00:00:00")])
-    result = check_raw(on_duckdb(warehouse), NOW, SETTINGS)
-    assert result.success, result.failures
-
-
 TOLERANCE_ADVICE = (
     "fix the file, or set raw_row_defect_tolerance (now 0) to the share of such rows to quarantine instead of stopping"
 )
 
 
-def test_every_failed_raw_check_reads_as_one_sentence_naming_rows_keys_and_the_fix(raw_bad: GateResult) -> None:
-    assert sorted(failure_sentences(raw_bad)) == sorted([
-        f"orders: 4 rows repeating an order_id of another row (O1, O2); {TOLERANCE_ADVICE}",
-        f"orders: 1 order_id given to two different customers (O2); {TOLERANCE_ADVICE}",
-        f"orders: 1 row without order_id; {TOLERANCE_ADVICE}",
-        f"orders: 1 row without customer_id (O4); {TOLERANCE_ADVICE}",
-        f"orders: 1 row without ordered_at (O5); {TOLERANCE_ADVICE}",
-        f"orders: 1 row without amount (O6); {TOLERANCE_ADVICE}",
-        f"orders: 1 row without status (O7); {TOLERANCE_ADVICE}",
-        "orders: 2 rows with an amount outside 0 to 1000 (O8, O9); raise max_order_amount if such amounts are real, "
-        f"else {TOLERANCE_ADVICE}",
-        f"orders: 1 row naming a customer_id that no customer row holds (O10); {TOLERANCE_ADVICE}",
+def test_every_failed_check_reads_as_one_sentence_naming_rows_keys_and_the_fix(bad_delivery: GateResult) -> None:
+    assert sorted(failure_sentences(bad_delivery)) == sorted([
+        f"orders: 2 rows with duplicate order_id (O1, O2); {TOLERANCE_ADVICE}",
+        f"orders: 1 row with missing order_id (orders.csv row 6); {TOLERANCE_ADVICE}",
+        f"orders: 1 row with missing customer_id (O4); {TOLERANCE_ADVICE}",
+        f"orders: 1 row with missing ordered_at (O5); {TOLERANCE_ADVICE}",
+        f"orders: 1 row with missing amount (O6); {TOLERANCE_ADVICE}",
+        f"orders: 1 row with missing status (O7); {TOLERANCE_ADVICE}",
+        f"orders: 1 row with negative amount (O8); {TOLERANCE_ADVICE}",
+        f"orders: 1 row with amount above max_order_amount (O9); {TOLERANCE_ADVICE}",
+        f"orders: 1 row with unknown customer_id (O10); {TOLERANCE_ADVICE}",
         "orders: the newest order, of 2025-05-06 10:00, is more than 48 h (freshness_sla_hours) before "
         "2025-07-03 11:00, the moment this run scores as of; deliver the missing orders, score an earlier "
         "--as-of-date, or raise freshness_sla_hours",
-        "customers: 1 row without customer_id; fix the file: every customer needs one",
-        "customers: 1 row without created_at (C3); fix the file: every customer needs one",
+        f"customers: 1 row with missing customer_id (customers.csv row 4); {TOLERANCE_ADVICE}",
+        f"customers: 1 row with missing created_at (C3); {TOLERANCE_ADVICE}",
     ])
 
 
 def test_empty_inputs_are_named_once_each(tmp_path: Path) -> None:
-    result = check_raw(on_duckdb(build_raw_warehouse(tmp_path / "scorehouse.duckdb", [], [])), NOW, SETTINGS)
+    target = build_warehouse(tmp_path / "scorehouse.duckdb", [], [], raw_rows={"orders": {}, "customers": {}})
+    result = check_delivery(target, NOW, NOW, SETTINGS)
+    assert outcome(result, "raw.orders").observed_value == 0
+    assert not freshness(result).success and "no value" in freshness(result).error
     assert failure_sentences(result) == [
         "orders: no order was delivered; put the orders file(s) in the data directory",
         "customers: no customer was delivered; put the customers file(s) in the data directory",
     ]
 
 
-def test_a_missing_column_fails_the_gate_with_the_error(tmp_path: Path) -> None:
-    warehouse = tmp_path / "scorehouse.duckdb"
-    with duckdb.connect(str(warehouse)) as connection:
-        columns = {"order_id": "varchar", "customer_id": "varchar", "ordered_at": "varchar", "status": "varchar"}
-        create_table(connection, "raw.orders", columns, [("O1", "C1", NEWEST_GOOD_ORDER, "completed")])
-        create_table(connection, "raw.customers", {"customer_id": "varchar", "created_at": "varchar"}, GOOD_CUSTOMERS)
-    result = check_raw(on_duckdb(warehouse), NOW, SETTINGS)
-    assert not result.success
-    orders = [checked for checked in result.expectations if checked.table == "raw.orders"]
-    assert orders and all(not checked.success and "amount" in checked.error for checked in orders)
-    assert all(checked.success for checked in result.expectations if checked.table == "raw.customers")
+def test_a_check_that_cannot_be_computed_fails_with_the_error(tmp_path: Path) -> None:
+    target = build_warehouse(tmp_path / "scorehouse.duckdb", [], GOOD_ORDER_TIMES)
+    with duckdb.connect(str(target.paths.working)) as connection:
+        connection.execute("drop table staging.stg_shop__orders")
+    result = check_delivery(target, NOW, NOW, SETTINGS)
+    assert [checked.table for checked in result.failures] == ["staging.stg_shop__orders"]
+    assert "stg_shop__orders" in freshness(result).error
+    assert failure_sentences(result)[0].startswith(
+        "orders: the check that the newest order before 2025-07-03 11:00 is at most 48 h older than that could "
+        "not be computed ("
+    )
 
 
 def test_warehouse_can_be_written_right_after_a_gate(tmp_path: Path) -> None:
-    warehouse = build_raw_warehouse(tmp_path / "scorehouse.duckdb", GOOD_ORDERS, GOOD_CUSTOMERS)
-    check_raw(on_duckdb(warehouse), NOW, SETTINGS)
+    target = build_warehouse(tmp_path / "scorehouse.duckdb", GOOD_QUARANTINE, GOOD_ORDER_TIMES)
+    check_delivery(target, NOW, NOW, SETTINGS)
     # DuckDB refuses a writer while any connection of this process still holds the file read-only.
-    with duckdb.connect(str(warehouse)) as connection:
+    with duckdb.connect(str(target.paths.working)) as connection:
         connection.execute("create table raw.written_after_gate as select 1 as one")
 
 
 def test_missing_warehouse_is_named(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="does not exist"):
-        check_raw(on_duckdb(tmp_path / "nothing" / "scorehouse.duckdb"), NOW, SETTINGS)
+    with pytest.raises(duckdb.IOException, match="does not exist"):
+        check_delivery(DuckDBTarget(WarehousePaths(tmp_path / "nothing")), NOW, NOW, SETTINGS)
 
 
-def test_data_docs_are_written(raw_good: GateResult) -> None:
-    result = raw_good
-    assert result.data_docs_index is not None and result.data_docs_index.parent.name == "raw"
+def test_data_docs_are_written(good_delivery: GateResult) -> None:
+    result = good_delivery
+    assert result.data_docs_index is not None and result.data_docs_index.parent.name == "delivery"
     site = result.data_docs_index.parent
     pages = {page.name: page for page in (site / "validations").rglob("*.html")}
     assert set(pages) == {f"warehouse-{checked.table}.html" for checked in result.expectations}
     index = result.data_docs_index.read_text()
-    assert all(page.relative_to(site).as_posix() in index for page in pages.values())
+    assert all(quote(page.relative_to(site).as_posix()) in index for page in pages.values())
     for checked in result.expectations:
         assert checked.description in html.unescape(pages[f"warehouse-{checked.table}.html"].read_text())
-
-
-@pytest.mark.parametrize(("tolerance", "passes"), [(0.3, True), (0.2, False)])
-def test_row_defect_tolerance_lets_a_share_of_bad_rows_through(tmp_path: Path, tolerance: float, passes: bool) -> None:
-    """One order in four has an unknown customer and one in four a null amount: 25 % each."""
-    orders = [*GOOD_ORDERS, ("O9", "C404", "2025-06-20 10:00:00", None, "completed")]
-    warehouse = build_raw_warehouse(tmp_path / "scorehouse.duckdb", orders, GOOD_CUSTOMERS)
-    settings = GateSettings(freshness_sla_hours=48, max_order_amount=1000, raw_row_defect_tolerance=tolerance)
-    result = check_raw(on_duckdb(warehouse), NOW, settings)
-    unknown_customers = outcome(result, "raw.orders", "expect_no_offending_rows", about="raw.customers")
-    null_amounts = outcome(result, "raw.orders", "expect_column_values_to_not_be_null", "amount")
-    assert unknown_customers.observed_value == 1 and null_amounts.observed_value == 1
-    assert unknown_customers.success is passes and null_amounts.success is passes
-    assert result.success is passes

@@ -81,7 +81,7 @@ def test_a_good_run_publishes_the_bi_tables(first_run: RefreshResult) -> None:
     assert run["status"] == "published" and run["failed_check"] is None
     assert run["raw_rows"] == sum(first_run.raw_row_counts.values())
     assert run["published_rows"] == sum(first_run.publication.row_counts.values())
-    assert (first_run.paths.data_docs / "raw" / "index.html").exists()
+    assert (first_run.paths.data_docs / "delivery" / "index.html").exists()
 
 
 def test_an_identical_second_run_changes_nothing_but_the_run_log(
@@ -128,7 +128,9 @@ def first_order_row(data_dir: Path) -> str:
 
 
 BAD_DATA_CASES = {
-    "duplicate_orders": (lambda data: append_order(data, first_order_row(data)), GateFailed, "order_id"),
+    "duplicate_orders": (
+        lambda data: append_order(data, first_order_row(data)), GateFailed, "1 row with duplicate order_id"
+    ),
     "null_ids": (
         lambda data: append_order(data, '"O9999999999",,"2025-12-30 10:00:00","completed",10.00'),
         GateFailed,
@@ -142,7 +144,7 @@ BAD_DATA_CASES = {
     "orders_for_unknown_customers": (
         lambda data: append_order(data, '"O9999999999","C99999999","2025-12-30 10:00:00","completed",10.00'),
         GateFailed,
-        "naming a customer_id that no customer row holds",
+        "with unknown customer_id",
     ),
     "missing_column": (
         lambda data: (data / "customers.csv").write_text(
@@ -176,16 +178,24 @@ def test_a_refused_delivery_stays_refused_until_its_files_change(
     warehouse_copy: WarehousePaths, data_copy: Path
 ) -> None:
     """The load commits before the gate runs: a run that reloads nothing must still not publish the rows
-    the last gate refused, whether it is run again as it was or with a full refresh."""
+    the last gate refused, whether it is run again as it was or with a full refresh. Each time the gate
+    counts exactly the rows staging quarantined for the check."""
     append_order(data_copy, '"O9999999999","C00000001","2025-12-30 10:00:00","completed",1000000000000000.00')
     before = digest(warehouse_copy.published)
     for full_refresh in (False, False, True):
-        with pytest.raises(GateFailed, match=r"amount"):
+        with pytest.raises(GateFailed, match=r"amount") as refused:
             refresh_scores(
                 data_dir=data_copy, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW,
                 full_refresh=full_refresh,
             )
         assert digest(warehouse_copy.published) == before
+        with duckdb.connect(str(warehouse_copy.working), read_only=True) as connection:
+            quarantined = connection.execute(
+                "select source_table, record_key, quarantine_reason from staging.stg_shop__quarantined_rows"
+            ).fetchall()
+        [failure] = refused.value.result.failures
+        assert quarantined == [("orders", "O9999999999", "amount above max_order_amount")]
+        assert failure.observed_value == 1 and failure.example_keys == ["O9999999999"]
     assert [run["status"] for run in read_runs(warehouse_copy.run_log)] == ["published"] + ["failed"] * 3
 
 
@@ -349,9 +359,8 @@ def test_the_command_line_ends_bad_data_with_one_sentence_and_no_traceback(
     finished = run_command_line(data_copy, warehouse_copy)
     assert finished.returncode == 1, finished.stdout[-3000:]
     assert finished.stdout.splitlines()[-1] == (
-        "scorehouse: orders: 1 row with an amount outside 0 to 100000 (O9999999999); raise max_order_amount if such "
-        "amounts are real, else fix the file, or set raw_row_defect_tolerance (now 0) to the share of such rows to "
-        "quarantine instead of stopping"
+        "scorehouse: orders: 1 row with amount above max_order_amount (O9999999999); fix the file, or set "
+        "raw_row_defect_tolerance (now 0) to the share of such rows to quarantine instead of stopping"
     )
     assert "Traceback" not in finished.stdout and "leaked" not in finished.stdout
 

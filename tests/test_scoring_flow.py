@@ -163,7 +163,7 @@ def test_known_answer_quarantine(known_answer_run: RefreshResult) -> None:
 def test_an_implausible_amount_the_gate_tolerates_is_quarantined_never_scored(
     known_answer_copy: Path, tmp_path: Path
 ) -> None:
-    # one bad row in 25 is within the known-answer run's 10 % tolerance, so the raw gate lets it through
+    # one bad row in 25 is within the known-answer run's 10 % tolerance, so the delivery gate lets it through
     with (known_answer_copy / "orders.csv").open("a") as orders:
         orders.write("O999,C01,2025-06-29 12:00:00,completed,1000000000000000.00\n")
     result = refresh_scores(

@@ -237,8 +237,8 @@ def test_postgres_failed_refresh_keeps_the_published_schema(
 ) -> None:
     target = target_named("postgres", WarehousePaths(tmp_path / "warehouse"))
     before = target.query("select fingerprint, run_id from published.scorehouse_publication")
-    with pytest.raises(GateFailed, match=r"orders: [\d,]+ rows? repeating an order_id of another row"):
-        # with no tolerance, the generator's defective order rows stop the run at the raw gate
+    with pytest.raises(GateFailed, match=r"orders: [\d,]+ rows? with duplicate order_id"):
+        # with no tolerance, the generator's defective order rows stop the run at the delivery gate
         refresh_scores(
             data_dir=shared_data, warehouse_dir=tmp_path / "warehouse",
             dbt_vars={**VARS, "raw_row_defect_tolerance": 0}, now=NOW, target_name="postgres",

@@ -8,7 +8,7 @@ load time.
 A manifest (`raw._loaded_files`) remembers each loaded file's size and modification time, and whether a
 refresh carried it through every check to a publication (`accept_loaded_files`). When files were only added
 since a fully accepted load, the load appends their rows and keeps every other row as it was, load time
-included, so dbt may build incrementally from the new rows and the raw gate checks only those. When a loaded
+included, so dbt may build incrementally from the new rows and the delivery gate checks only those. When a loaded
 file changed or went away, the clock went back, or the last load was never accepted (its gate refused it, or
 the run was killed before publishing), the raw tables are replaced as a whole, so the gate checks every row
 again and dbt rebuilds in full: a refused delivery stays refused until its files change. Either way, loading
@@ -40,7 +40,6 @@ MANIFEST_TABLE = f"{RAW_SCHEMA}._loaded_files"
 class RawLoad:
     row_counts: dict[str, int]  # raw rows per entity after the load
     is_append_only: bool  # rows already loaded were all kept as they were: dbt may build incrementally
-    appended_entities: frozenset[str] = frozenset()  # of an appending load: the entities that got new files
 
 
 @dataclass(frozen=True)
@@ -194,8 +193,7 @@ def load_raw_tables(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: 
             for entity_files in inputs
         }
         connection.execute("commit")
-    appended_entities = frozenset(loaded_file.entity for loaded_file in new_files) if is_append_only else frozenset()
-    return RawLoad(row_counts, is_append_only, appended_entities)
+    return RawLoad(row_counts, is_append_only)
 
 
 @contextmanager

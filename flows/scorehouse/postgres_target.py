@@ -65,8 +65,6 @@ def count_and_digest(cursor: Any, table: str) -> tuple[int, int]:
 
 class PostgresTarget(WarehouseTarget):
     name = "postgres"
-    text_type = "text"
-    double_type = "double precision"
 
     @cached_property
     def settings(self) -> dict[str, Any]:
@@ -85,10 +83,6 @@ class PostgresTarget(WarehouseTarget):
             dbname=settings["dbname"],
             options=SESSION_OPTIONS,
         )
-
-    def try_cast(self, expression: str, sql_type: str) -> str:
-        # the function dbt's prepare_run creates (macros/cross_database/create_warehouse_functions.sql)
-        return f"{self.settings['schema']}.try_cast(cast({expression} as text), cast(null as {sql_type}))"
 
     def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
         """DuckDB reads the files as for the duckdb target; each table then streams to PostgreSQL through

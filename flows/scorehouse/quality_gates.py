@@ -1,9 +1,14 @@
-"""The Great Expectations data-quality gate on the raw tables (any target), before dbt builds anything.
+"""The Great Expectations gate on a delivery (any target), after dbt has staged it and before anything that
+reads the model fits is built or anything is published.
 
-It checks the delivery as loaded: freshness against the moment the run scores as of, duplicates, orders of
-unknown customers, plausible amounts. The scored marts are checked by dbt's tests as they are built
-(ranges, one segment per customer, segment shares within segment_share_bands), before the score history
-records them and before anything is published.
+Staging checks every raw row once and quarantines each row that breaks the input contract with its reason
+(stg_shop__*_checked); the seed row_checks says which reasons stop a delivery. The gate reads that verdict
+instead of checking the rows again: for every `stop` check, the rows of this load quarantined for it, of
+which `raw_row_defect_tolerance` of the input's rows in this load may pass. It also checks that orders and
+customers were delivered at all, and that the newest staged order is fresh as of the moment the run scores
+as of. The scored marts are checked by dbt's tests as they are built (ranges, one segment per customer,
+segment shares within segment_share_bands), before the score history records them and before anything is
+published.
 Suites are defined here in code and run in an ephemeral GX context, so nothing is generated on disk except
 the optional Data Docs. Every expectation is computed by the warehouse (SQL, or Spark); GX fetches only
 aggregates and at most a few sample rows.
@@ -31,29 +36,28 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from scorehouse.contract import sql_string
 from scorehouse.warehouse_targets import WarehouseTarget
 
-RAW_GATE = "raw"
-# Result format of every gate: counts plus up to 20 offending values per column check, never the full list.
+DELIVERY_GATE = "delivery"
+# Result format of every gate: counts plus a few offending rows per check, never the full list.
 RESULT_FORMAT = "SUMMARY"
 
 
 @dataclass(frozen=True)
 class GatedQuery:
-    """What a gate checks of one table: the query giving its rows, the expectations on them, and the column
-    that names an offending row to a person (order_id, customer_id, ...), if the query has one."""
+    """What a gate checks of one query's rows: the input a failure names to a person (orders, customers, ...),
+    the query, and the expectations on its rows."""
 
+    subject: str
     query: str
     expectations: list[gxe.Expectation]
-    key_column: str | None = None
 
 
 @dataclass(frozen=True)
 class GateSettings:
-    """Thresholds of the raw gate: the dbt vars of the same names, which dbt's prepare_run has validated
+    """Thresholds of the delivery gate: the dbt vars of the same names, which dbt's prepare_run has validated
     before anything is loaded."""
 
     freshness_sla_hours: float
-    max_order_amount: float
-    # share of raw order rows each row-level raw check lets through (staging quarantines them)
+    # share of an input's rows in this load that each `stop` row check lets through to the quarantine
     raw_row_defect_tolerance: float
 
 
@@ -61,20 +65,19 @@ class GateSettings:
 class ExpectationOutcome:
     """One expectation of a gate as GX evaluated it.
 
-    `observed_value` is GX's observed value (a count, a maximum, ...); for row-level checks, which GX
-    reports without one, it is the number of offending rows. `unexpected_examples` shows some of them, and
-    `example_keys` the keys (order_id, customer_id, ...) of some offending rows. `error` is set when GX
-    could not compute the check; such an outcome never succeeds. `problem` and `advice` word a failure for
-    a person (failure_sentence).
+    `subject` is the input it checks (orders, customers, ...) and `table` the relation it reads.
+    `observed_value` is GX's observed value (a count, a maximum, ...); for row checks, the number of
+    offending rows, of which `example_keys` names a few (their key, or their file and row). `error` is set
+    when GX could not compute the check; such an outcome never succeeds. `problem` and `advice` word a
+    failure for a person (failure_sentence).
     """
 
     expectation_type: str
+    subject: str
     table: str
-    column: str | None
     description: str | None
     success: bool
     observed_value: Any
-    unexpected_examples: list[Any]
     error: str | None
     example_keys: list[str] = field(default_factory=list)
     problem: str | None = None
@@ -136,157 +139,81 @@ def row_defect_advice(settings: GateSettings) -> str:
     )
 
 
-def trimmed_text(target: WarehouseTarget, column: str) -> str:
-    """The raw value as staging reads it: text without surrounding blanks, a blank one as null."""
-    return f"nullif(trim(cast({column} as {target.text_type})), '')"
+def timestamp_literal(moment: datetime) -> str:
+    return f"cast({sql_string(moment.isoformat(sep=' '))} as timestamp)"
 
 
-def loaded_at_filter(loaded_at: datetime | None) -> str:
-    """`where` clause keeping the rows of one load, or nothing when every row counts."""
-    if loaded_at is None:
-        return ""
-    return f" where _loaded_at = cast({sql_string(loaded_at.isoformat(sep=' '))} as timestamp)"
-
-
-def ordered_at_scored(target: WarehouseTarget, scored_as_of: datetime) -> str:
-    """Column `ordered_at_scored`: ordered_at as a timestamp where it lies before the moment the run scores as
-    of, else null. Orders after that moment are not scored (or lie in the future), so they cannot make the
-    data look fresh; unreadable ones are left to staging's quarantine."""
-    ordered_at = target.utc_timestamp(trimmed_text(target, "ordered_at"))
-    scored_as_of_literal = f"cast({sql_string(scored_as_of.isoformat(sep=' '))} as timestamp)"
-    return f"case when {ordered_at} < {scored_as_of_literal} then {ordered_at} end as ordered_at_scored"
-
-
-def raw_orders_query(target: WarehouseTarget, scored_as_of: datetime, loaded_at: datetime | None = None) -> str:
-    """Raw orders as delivered (CSV text or Parquet types): ids and required values as trimmed text for the
-    presence checks, amount cast for the range check (unreadable ones null, left to staging's quarantine)
-    and ordered_at for the freshness check. With `loaded_at`, only the rows of that load."""
-    return (
-        "select "
-        f"{trimmed_text(target, 'order_id')} as order_id, "
-        f"{trimmed_text(target, 'customer_id')} as customer_id, "
-        f"{trimmed_text(target, 'ordered_at')} as ordered_at, "
-        f"{trimmed_text(target, 'amount')} as amount, "
-        f"{trimmed_text(target, 'status')} as status, "
-        f"{target.try_cast(trimmed_text(target, 'amount'), target.double_type)} as amount_number, "
-        f"{ordered_at_scored(target, scored_as_of)} "
-        "from raw.orders" + loaded_at_filter(loaded_at)
+def presence_suite(subject: str) -> GatedQuery:
+    """The input was delivered: its raw table has rows."""
+    return GatedQuery(
+        subject,
+        f"select _loaded_at from raw.{subject}",
+        [
+            gxe.ExpectTableRowCountToBeBetween(
+                min_value=1, description=f"raw.{subject} has rows",
+                meta=wording(
+                    f"no {subject.removesuffix('s')} was delivered",
+                    f"put the {subject} file(s) in the data directory", counted=None,
+                ),
+            )
+        ],
     )
 
 
-def raw_order_times_query(target: WarehouseTarget, scored_as_of: datetime) -> str:
-    """Only what the table-level checks of raw orders need, from every row."""
-    return f"select {ordered_at_scored(target, scored_as_of)} from raw.orders"
-
-
-def raw_customers_query(target: WarehouseTarget) -> str:
-    return (
-        f"select {trimmed_text(target, 'customer_id')} as customer_id, "
-        f"{trimmed_text(target, 'created_at')} as created_at "
-        "from raw.customers"
-    )
-
-
-def raw_orders_table_suite(scored_as_of: datetime, settings: GateSettings) -> list[gxe.Expectation]:
-    """Checks of raw orders as a whole: rows present and fresh as of the moment the run scores as of."""
+def freshness_suite(scored_as_of: datetime, settings: GateSettings) -> GatedQuery:
+    """The newest staged order before the moment the run scores as of is at most freshness_sla_hours older.
+    Orders after that moment are not scored, so they cannot make the data look fresh; only staleness is
+    checked, since staging quarantines an order dated after its load."""
     freshness_floor = scored_as_of - timedelta(hours=settings.freshness_sla_hours)
-    return [
-        gxe.ExpectTableRowCountToBeBetween(
-            min_value=1, description="raw.orders has rows",
-            meta=wording("no order was delivered", "put the orders file(s) in the data directory", counted=None),
-        ),
-        # Only staleness is checked: an order dated after the load is quarantined by staging.
-        gxe.ExpectColumnMaxToBeBetween(
-            column="ordered_at_scored",
-            min_value=freshness_floor,
-            description=(
-                f"the newest order before {scored_as_of:%Y-%m-%d %H:%M} is at most "
-                f"{settings.freshness_sla_hours:g} h older than that"
-            ),
-            meta=wording(
-                f"{settings.freshness_sla_hours:g} h (freshness_sla_hours) before {scored_as_of:%Y-%m-%d %H:%M}, "
-                "the moment this run scores as of",
-                "deliver the missing orders, score an earlier --as-of-date, or raise freshness_sla_hours",
-                counted=None,
-            ),
-        ),
-    ]
+    return GatedQuery(
+        "orders",
+        "select case when ordered_at < "
+        f"{timestamp_literal(scored_as_of)} then ordered_at end as ordered_at_scored from staging.stg_shop__orders",
+        [
+            gxe.ExpectColumnMaxToBeBetween(
+                column="ordered_at_scored",
+                min_value=freshness_floor,
+                description=(
+                    f"the newest order before {scored_as_of:%Y-%m-%d %H:%M} is at most "
+                    f"{settings.freshness_sla_hours:g} h older than that"
+                ),
+                meta=wording(
+                    f"{settings.freshness_sla_hours:g} h (freshness_sla_hours) before "
+                    f"{scored_as_of:%Y-%m-%d %H:%M}, the moment this run scores as of",
+                    "deliver the missing orders, score an earlier --as-of-date, or raise freshness_sla_hours",
+                    counted=None,
+                ),
+            )
+        ],
+    )
 
 
-def raw_order_rows_suite(
-    target: WarehouseTarget, settings: GateSettings, order_row_count: int
-) -> list[gxe.Expectation]:
-    """Row-level checks of raw orders; `order_row_count` rows are checked, of which the tolerated share may
-    fail."""
-    mostly = 1 - settings.raw_row_defect_tolerance
-    allowed_offending_rows = math.floor(settings.raw_row_defect_tolerance * order_row_count)
+def row_checks_suite(
+    source_table: str, stop_reasons: list[str], loaded_at: datetime, allowed_offending_rows: int,
+    settings: GateSettings,
+) -> GatedQuery:
+    """The `stop` row checks of one input: the rows of this load staging quarantined for each reason, of
+    which `allowed_offending_rows` may pass."""
     advice = row_defect_advice(settings)
-    return [
-        gxe.ExpectColumnValuesToBeUnique(
-            column="order_id", mostly=mostly, description="every order_id is delivered once",
-            meta=wording("repeating an order_id of another row", advice),
-        ),
-        ExpectNoOffendingRows(
-            allowed_offending_rows=allowed_offending_rows,
-            description="no order_id belongs to two customers",
-            meta=wording("given to two different customers", advice, counted="order_id"),
-            unexpected_rows_query=(
-                "select order_id, count(distinct customer_id) as customer_count, "
-                "min(customer_id) as first_customer_id, max(customer_id) as last_customer_id "
-                "from {batch} where order_id is not null "
-                "group by order_id having count(distinct customer_id) > 1 order by order_id"
-            ),
-        ),
-        *[
-            gxe.ExpectColumnValuesToNotBeNull(
-                column=column, mostly=mostly, description=f"every order has {column}",
-                meta=wording(f"without {column}", advice),
+    return GatedQuery(
+        source_table,
+        "select quarantine_reason, record_key, source_file, source_row_number "
+        "from staging.stg_shop__quarantined_rows "
+        f"where source_table = {sql_string(source_table)} and loaded_at = {timestamp_literal(loaded_at)}",
+        [
+            ExpectNoOffendingRows(
+                allowed_offending_rows=allowed_offending_rows,
+                description=f"no {source_table} row of this load is quarantined for {reason}",
+                meta=wording(f"with {reason}", advice),
+                unexpected_rows_query=(
+                    "select record_key, source_file, source_row_number from {batch} "
+                    f"where quarantine_reason = {sql_string(reason)} "
+                    "order by source_file, source_row_number"
+                ),
             )
-            for column in ("order_id", "customer_id", "ordered_at", "amount", "status")
+            for reason in stop_reasons
         ],
-        gxe.ExpectColumnValuesToBeBetween(
-            column="amount_number",
-            min_value=0,
-            max_value=settings.max_order_amount,
-            mostly=mostly,
-            description=f"amounts lie between 0 and {settings.max_order_amount:g}",
-            meta=wording(
-                f"with an amount outside 0 to {settings.max_order_amount:g}",
-                f"raise max_order_amount if such amounts are real, else {advice}",
-            ),
-        ),
-        ExpectNoOffendingRows(
-            allowed_offending_rows=allowed_offending_rows,
-            description="every order's customer_id is in raw.customers",
-            meta=wording("naming a customer_id that no customer row holds", advice),
-            unexpected_rows_query=(
-                "select orders.order_id, orders.customer_id "
-                "from {batch} as orders "
-                f"left join (select distinct {trimmed_text(target, 'customer_id')} as customer_id from raw.customers) "
-                "as customers on orders.customer_id = customers.customer_id "
-                "where orders.customer_id is not null and customers.customer_id is null "
-                "order by orders.customer_id, orders.order_id"
-            ),
-        ),
-    ]
-
-
-def raw_customers_suite() -> list[gxe.Expectation]:
-    return [
-        gxe.ExpectTableRowCountToBeBetween(
-            min_value=1, description="raw.customers has rows",
-            meta=wording(
-                "no customer was delivered", "put the customers file(s) in the data directory", counted=None
-            ),
-        ),
-        *[
-            gxe.ExpectColumnValuesToNotBeNull(
-                column=column, description=f"every customer has {column}",
-                meta=wording(f"without {column}", "fix the file: every customer needs one"),
-            )
-            for column in ("customer_id", "created_at")
-        ],
-    ]
+    )
 
 
 def error_messages(result: ExpectationValidationResult) -> list[str]:
@@ -302,36 +229,34 @@ def error_messages(result: ExpectationValidationResult) -> list[str]:
     return list(dict.fromkeys(messages))
 
 
-def example_keys(rows: list[Mapping[str, Any]], key_column: str | None) -> list[str]:
-    """The first few distinct, non-null keys among offending rows."""
-    keys = (row.get(key_column) for row in rows) if key_column else ()
-    return list(dict.fromkeys(str(key) for key in keys if key is not None))[:EXAMPLE_KEY_COUNT]
+def example_keys(rows: list[Mapping[str, Any]]) -> list[str]:
+    """The first few offending rows as a person finds them: by their key (order_id, customer_id, ...), or by
+    file and row when the key itself is missing."""
+    keys = (
+        str(row["record_key"]) if row.get("record_key") is not None
+        else f"{row['source_file']} row {row['source_row_number']}"
+        for row in rows
+    )
+    return list(dict.fromkeys(keys))[:EXAMPLE_KEY_COUNT]
 
 
-def outcome_of(result: ExpectationValidationResult, table: str, key_column: str | None) -> ExpectationOutcome:
+def outcome_of(result: ExpectationValidationResult, gated: GatedQuery, table: str) -> ExpectationOutcome:
     configuration = result.expectation_config
     details = result.result or {}
-    observed_value = details.get("observed_value", details.get("unexpected_count"))
-    if "unexpected_rows" in details.get("details", {}):
-        examples = list(details["details"]["unexpected_rows"])
-        offending_rows = examples
-    else:
-        examples = list(details.get("partial_unexpected_list", []))
-        offending_rows = list(details.get("partial_unexpected_index_list") or [])
     meta = configuration.meta or {}
     messages = error_messages(result)
+    observed_value = details.get("observed_value")
     if not messages and observed_value is None:
         messages = ["no value could be computed (is the table empty?)"]
     return ExpectationOutcome(
         expectation_type=configuration.type,
+        subject=gated.subject,
         table=table,
-        column=configuration.kwargs.get("column"),
         description=configuration.description,
         success=bool(result.success) and not messages,
         observed_value=observed_value,
-        unexpected_examples=examples,
         error="; ".join(messages) or None,
-        example_keys=example_keys(offending_rows, key_column),
+        example_keys=example_keys(list(details.get("details", {}).get("unexpected_rows", []))),
         problem=meta.get("problem"),
         advice=meta.get("advice"),
         counted=meta.get("counted"),
@@ -339,24 +264,24 @@ def outcome_of(result: ExpectationValidationResult, table: str, key_column: str 
 
 
 def failure_sentences(result: GateResult) -> list[str]:
-    """One sentence per failed check of a gate. Of a table with no rows only that is said: its row checks
+    """One sentence per failed check of a gate. Of an input with no rows only that is said: its other checks
     could not be computed, and saying so for each would bury the one thing to fix."""
-    empty_tables = {
-        outcome.table
+    undelivered = {
+        outcome.subject
         for outcome in result.failures
         if outcome.expectation_type == "expect_table_row_count_to_be_between" and outcome.observed_value == 0
     }
     return [
         failure_sentence(outcome)
         for outcome in result.failures
-        if outcome.table not in empty_tables or outcome.expectation_type == "expect_table_row_count_to_be_between"
+        if outcome.subject not in undelivered or outcome.expectation_type == "expect_table_row_count_to_be_between"
     ]
 
 
 def failure_sentence(outcome: ExpectationOutcome) -> str:
     """A failed check as one sentence a person reads: the input, what is wrong, how many rows, a few of
     their keys, and what to do."""
-    subject = outcome.table.removeprefix("raw.")
+    subject = outcome.subject
     if outcome.error is not None or outcome.problem is None:
         return (
             f"{subject}: the check that {outcome.description} could not be computed ({outcome.error}); the "
@@ -399,8 +324,8 @@ def run_gate(
     suites: Mapping[str, GatedQuery],
     data_docs_folder: Path | None,
 ) -> GateResult:
-    """Validates each `table -> GatedQuery` of `suites` in the warehouse, one GX checkpoint per
-    table, since each table's batch may need parameters of its own (Spark passes a DataFrame).
+    """Validates each `name -> GatedQuery` of `suites` in the warehouse, one GX checkpoint per query,
+    since each batch may need parameters of its own (Spark passes a DataFrame).
 
     Tables are read through queries, not table assets: with DuckDB 2.0, duckdb-engine's column reflection
     fails (pg_catalog.pg_collation is missing) and GX's fallback then drops the schema name.
@@ -424,16 +349,12 @@ def run_gate(
                     actions=(
                         [UpdateDataDocsAction(name="update_data_docs", site_names=site_names)] if site_names else []
                     ),
-                    result_format=(
-                        {"result_format": RESULT_FORMAT, "unexpected_index_column_names": [gated.key_column]}
-                        if gated.key_column
-                        else RESULT_FORMAT
-                    ),
+                    result_format=RESULT_FORMAT,
                 )
             )
             checkpoint_result = checkpoint.run(batch_parameters=batch_parameters)
             outcomes += [
-                outcome_of(result, table=suite_result.suite_name, key_column=gated.key_column)
+                outcome_of(result, gated, table=suite_result.suite_name)
                 for suite_result in checkpoint_result.run_results.values()
                 for result in suite_result.results
             ]
@@ -454,47 +375,46 @@ def scored_as_of(now: datetime, as_of_date: date | None) -> datetime:
     return min(now, datetime.combine(as_of_date + timedelta(days=1), time()))
 
 
-def check_raw(
+def stop_checks(target: WarehouseTarget) -> dict[str, list[str]]:
+    """The row checks that stop a delivery (seed row_checks), as input -> quarantine reasons."""
+    checks: dict[str, list[str]] = {}
+    for source_table, reason in target.query(
+        "select source_table, quarantine_reason from reference.row_checks where on_failure = 'stop' "
+        "order by source_table, quarantine_reason"
+    ):
+        checks.setdefault(source_table, []).append(reason)
+    return checks
+
+
+def check_delivery(
     target: WarehouseTarget,
     now: datetime,
+    loaded_at: datetime,
     settings: GateSettings,
     data_docs_folder: Path | None = None,
-    appended_at: datetime | None = None,
-    has_appended_orders: bool = True,
 ) -> GateResult:
-    """Gate on `raw.orders` and `raw.customers` as loaded, before dbt builds anything.
+    """Gate on the delivery loaded at `loaded_at`, once dbt has staged it.
 
     `now` is the moment the run scores as of (`scored_as_of`: naive UTC like the loader's `loaded_at`, or
-    timezone-aware) for the freshness check, which looks at the orders before it. With `data_docs_folder`,
-    GX's HTML Data Docs of this run are written to its `raw/` folder.
-    `appended_at` is the load time of the rows a load appended: the row-level order checks then look at
-    those rows only (the earlier rows passed an earlier gate), while presence and freshness still look at
-    every row. A re-sent order_id in a later delivery is then a new version, which staging applies (last
-    write wins), not a duplicate. An appending load that brought no order file (`has_appended_orders`
-    false) leaves the row-level order checks nothing to check.
+    timezone-aware) for the freshness check, which looks at the staged orders before it. The row checks
+    look at the rows of this load only: after an appending load the earlier rows passed an earlier gate.
+    With `data_docs_folder`, GX's HTML Data Docs of this run are written to its `delivery/` folder.
     """
     if now.tzinfo is not None:
         now = now.astimezone(UTC).replace(tzinfo=None)
-    order_row_count = 0
-    if settings.raw_row_defect_tolerance:  # only a tolerance needs the count; a missing table fails in the gate
-        order_row_count = target.query("select count(*) from raw.orders" + loaded_at_filter(appended_at))[0][0]
-    order_rows_suite = raw_order_rows_suite(target, settings, order_row_count)
-    if appended_at is None:
-        order_suites = {
-            "raw.orders": GatedQuery(
-                raw_orders_query(target, now), raw_orders_table_suite(now, settings) + order_rows_suite, "order_id"
-            )
-        }
-    else:
-        order_suites = {
-            "raw.orders": GatedQuery(raw_order_times_query(target, now), raw_orders_table_suite(now, settings))
-        }
-        if has_appended_orders:
-            order_suites["raw.orders (new files)"] = GatedQuery(
-                raw_orders_query(target, now, appended_at), order_rows_suite, "order_id"
-            )
     suites = {
-        **order_suites,
-        "raw.customers": GatedQuery(raw_customers_query(target), raw_customers_suite(), "customer_id"),
+        "raw.orders": presence_suite("orders"),
+        "raw.customers": presence_suite("customers"),
+        "staging.stg_shop__orders": freshness_suite(now, settings),
     }
-    return run_gate(RAW_GATE, target, suites, data_docs_folder)
+    for source_table, reasons in stop_checks(target).items():
+        allowed_offending_rows = 0
+        if settings.raw_row_defect_tolerance:  # only a tolerance needs the count of this load's rows
+            loaded_row_count = target.query(
+                f"select count(*) from raw.{source_table} where _loaded_at = {timestamp_literal(loaded_at)}"
+            )[0][0]
+            allowed_offending_rows = math.floor(settings.raw_row_defect_tolerance * loaded_row_count)
+        suites[f"staging.stg_shop__quarantined_rows ({source_table})"] = row_checks_suite(
+            source_table, reasons, loaded_at, allowed_offending_rows, settings
+        )
+    return run_gate(DELIVERY_GATE, target, suites, data_docs_folder)

@@ -1,7 +1,7 @@
-"""The refresh job as one Prefect flow: check the input contract and the settings, load the raw files, gate
-them with Great Expectations, `dbt build` (models and their tests together), fit the predictive models on
-what dbt built and `dbt build` the scores that read them with the score history, publish the BI tables all
-at once, and record the run. All customer-level work happens in
+"""The refresh job as one Prefect flow: check the input contract and the settings, load the raw files,
+`dbt build` (models and their tests together; staging checks and quarantines every row), gate the delivery
+with Great Expectations, fit the predictive models on what dbt built and `dbt build` the scores that read
+them with the score history, publish the BI tables all at once, and record the run. All customer-level work happens in
 the warehouse, on any of the dbt targets (scorehouse.warehouse_targets).
 
 A warehouse directory holds the run log, the Data Docs of the last run, the lock that keeps two refreshes
@@ -39,7 +39,7 @@ from scorehouse.quality_gates import (
     ExpectationOutcome,
     GateResult,
     GateSettings,
-    check_raw,
+    check_delivery,
     failure_sentences,
     scored_as_of,
 )
@@ -72,8 +72,8 @@ TRANSIENT_RETRY_DELAY_SECONDS = 5
 
 
 def describe_outcome(outcome: ExpectationOutcome) -> str:
-    """`expectation(table.column)`, the name under which a failed check is reported and logged."""
-    return f"{outcome.expectation_type}({outcome.table}{'.' + outcome.column if outcome.column else ''})"
+    """`expectation(relation: what it expects)`, the name under which a failed check is logged."""
+    return f"{outcome.expectation_type}({outcome.table}: {outcome.description})"
 
 
 class GateFailed(UserFacingError, RuntimeError):
@@ -147,7 +147,7 @@ def project_vars(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def gate_settings(dbt_vars: Mapping[str, Any]) -> GateSettings:
-    """The raw gate's thresholds: the vars of the same names."""
+    """The delivery gate's thresholds: the vars of the same names."""
     return GateSettings(**{setting.name: dbt_vars[setting.name] for setting in fields(GateSettings)})
 
 
@@ -245,18 +245,11 @@ def configured_as_of_date(dbt_vars: Mapping[str, Any] | None) -> date | None:
 
 
 @task(cache_policy=NO_CACHE)
-def raw_gate(
-    target: WarehouseTarget, now: datetime, as_of_date: date | None, settings: GateSettings, raw_load: RawLoad
-) -> None:
-    """Freshness is measured from the moment the run scores as of. After an appending load (whose rows carry
-    the run's clock as load time) the row-level checks look at the new rows only."""
-    appended_at = now if raw_load.is_append_only else None
-    has_appended_orders = "orders" in raw_load.appended_entities
+def delivery_gate(target: WarehouseTarget, now: datetime, as_of_date: date | None, settings: GateSettings) -> None:
+    """Gates the rows this run loaded (their load time is the run's clock) as staging checked them, and the
+    freshness of the staged orders as of the moment the run scores as of."""
     enforce(
-        target.call(
-            check_raw, target, scored_as_of(now, as_of_date), settings, target.paths.data_docs, appended_at,
-            has_appended_orders,
-        )
+        target.call(check_delivery, target, scored_as_of(now, as_of_date), now, settings, target.paths.data_docs)
     )
 
 
@@ -396,9 +389,9 @@ def refresh_scores(
             settings = check_settings(dbt)
             raw_load = load_inputs(target, inputs, now)
             raw_counts = raw_load.row_counts
-            raw_gate(target, now, configured_as_of_date(dbt_vars), settings, raw_load)
             rebuild = full_refresh or not raw_load.is_append_only
             build_models(dbt, rebuild)
+            delivery_gate(target, now, configured_as_of_date(dbt_vars), settings)
             fit_models(target, dbt_vars, now)
             build_scores(dbt, rebuild)
             publication = publish_outputs(target, run_id, now)

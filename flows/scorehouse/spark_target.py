@@ -87,16 +87,11 @@ def run_in_child(environment: dict[str, str], function: Callable[..., Result], a
 
 class SparkTarget(WarehouseTarget):
     name = "spark"
-    text_type = "string"
     # dbt's session holds the metastore while its process lives: a process per command releases it
     runs_dbt_in_own_process = True
 
     def dbt_environment(self) -> dict[str, str]:
         return {**super().dbt_environment(), "SCOREHOUSE_SPARK_DIR": str(self.paths.spark.resolve())}
-
-    def utc_timestamp(self, expression: str) -> str:
-        # Spark's timestamp is an instant: its cast honours the offset and it reads in the session zone, UTC
-        return self.try_cast(expression, "timestamp")
 
     def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
         self.paths.spark.mkdir(parents=True, exist_ok=True)

@@ -138,9 +138,6 @@ class WarehouseTarget(ABC):
     """One dbt target and the Python steps' way into it."""
 
     name: ClassVar[str]
-    # the warehouse's type names in the quality gates' queries
-    text_type: ClassVar[str] = "varchar"
-    double_type: ClassVar[str] = "double"
     # whether each dbt command runs in a dbt process of its own rather than in the flow's (DbtProject)
     runs_dbt_in_own_process: ClassVar[bool] = False
 
@@ -160,15 +157,6 @@ class WarehouseTarget(ABC):
     def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
         """Runs one Python step that uses this warehouse; Spark runs it in a process of its own."""
         return function(*arguments)
-
-    def try_cast(self, expression: str, sql_type: str) -> str:
-        """SQL reading `expression` as `sql_type`, null when it cannot be read."""
-        return f"try_cast({expression} as {sql_type})"
-
-    def utc_timestamp(self, expression: str) -> str:
-        """SQL reading `expression` as staging does (macro safe_utc_timestamp): a zone-free UTC timestamp,
-        its offset honoured, null when it cannot be read."""
-        return f"({self.try_cast(expression, 'timestamp with time zone')} at time zone 'UTC')"
 
     @abstractmethod
     def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:

@@ -1,5 +1,5 @@
 {% macro create_warehouse_functions() %}
-    {#- SQL creating the functions the models and quality gates need where the warehouse lacks them
+    {#- SQL creating the functions the models need where the warehouse lacks them
         (empty where nothing is missing); prepare_run runs it. -#}
     {{- return(adapter.dispatch('create_warehouse_functions', 'scorehouse')()) -}}
 {% endmacro %}

@@ -65,7 +65,7 @@ row_checked as (
 
 older_versions as (
     -- last write wins: the same response delivered twice (say, in two files) counts once
-    {{ older_versions('row_checked', 'response_key') }}
+    {{ older_versions('row_checked', 'response_key', 'duplicate response', 'older version of response') }}
 ),
 
 checked as (
@@ -78,10 +78,7 @@ checked as (
         source_file,
         source_row_number,
         loaded_at,
-        coalesce(
-            row_failure_reason,
-            case when older_versions.superseded_source_file is not null then 'duplicate response' end
-        ) as quarantine_reason
+        coalesce(row_failure_reason, older_versions.superseded_reason) as quarantine_reason
     from row_checked
     left join older_versions
         on row_checked.source_file = older_versions.superseded_source_file

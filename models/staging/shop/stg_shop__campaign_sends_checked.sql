@@ -51,7 +51,7 @@ row_checked as (
 
 older_versions as (
     -- last write wins: a campaign reaches a customer once, and a later load or file corrects the send
-    {{ older_versions('row_checked', 'send_key') }}
+    {{ older_versions('row_checked', 'send_key', 'duplicate send', 'older version of send') }}
 ),
 
 checked as (
@@ -64,10 +64,7 @@ checked as (
         source_file,
         source_row_number,
         loaded_at,
-        coalesce(
-            row_failure_reason,
-            case when older_versions.superseded_source_file is not null then 'duplicate send' end
-        ) as quarantine_reason
+        coalesce(row_failure_reason, older_versions.superseded_reason) as quarantine_reason
     from row_checked
     left join older_versions
         on row_checked.source_file = older_versions.superseded_source_file

@@ -44,7 +44,7 @@ row_checked as (
 
 older_versions as (
     -- last write wins: a later load or file carries the newer state of a customer
-    {{ older_versions('row_checked', 'customer_id') }}
+    {{ older_versions('row_checked', 'customer_id', 'duplicate customer_id', 'older version of customer_id') }}
 ),
 
 checked as (
@@ -59,10 +59,7 @@ checked as (
         source_file,
         source_row_number,
         loaded_at,
-        coalesce(
-            row_failure_reason,
-            case when older_versions.superseded_source_file is not null then 'duplicate customer_id' end
-        ) as quarantine_reason
+        coalesce(row_failure_reason, older_versions.superseded_reason) as quarantine_reason
     from row_checked
     left join older_versions
         on row_checked.source_file = older_versions.superseded_source_file

@@ -111,7 +111,7 @@ versions as (
 
 older_versions as (
     -- last write wins: a later load or file carries the newer state of an order (e.g. refunded)
-    {{ older_versions('versions', 'order_id') }}
+    {{ older_versions('versions', 'order_id', 'duplicate order_id', 'older version of order_id') }}
 ),
 
 checked as (
@@ -126,10 +126,7 @@ checked as (
         source_row_number,
         loaded_at,
         {{ run_started_timestamp() }} as checked_at,
-        coalesce(
-            row_failure_reason,
-            case when older_versions.superseded_source_file is not null then 'duplicate order_id' end
-        ) as quarantine_reason
+        coalesce(row_failure_reason, older_versions.superseded_reason) as quarantine_reason
     from versions
     left join older_versions
         on versions.source_file = older_versions.superseded_source_file
