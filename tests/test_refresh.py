@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scorehouse import demo_data
+from scorehouse import dbt_runner, demo_data
 from scorehouse.contract import ContractError
 from scorehouse.dbt_runner import DbtFailed
 from scorehouse.run_log import read_runs
@@ -100,10 +100,11 @@ def test_an_identical_second_run_changes_nothing_but_the_run_log(
 
 
 def test_a_refresh_parses_the_project_once_and_runs_three_dbt_commands(
-    warehouse_copy: WarehousePaths, good_data: Path, monkeypatch: pytest.MonkeyPatch
+    warehouse_copy: WarehousePaths, good_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The settings check, the build before the model fits and the one after, all in this process on one
-    parse of the project."""
+    parse of the project; a refresh of another warehouse in the same process, with the same vars, runs on
+    that parse too."""
     from dbt.cli.main import dbtRunner
 
     invoked: list[str] = []
@@ -114,8 +115,14 @@ def test_a_refresh_parses_the_project_once_and_runs_three_dbt_commands(
         return invoke(runner, arguments, **options)
 
     monkeypatch.setattr(dbtRunner, "invoke", counted_invoke)
+    monkeypatch.setattr(dbt_runner, "parses", {})
     refresh_scores(data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW)
     assert invoked == ["parse", "run-operation", "build", "build"]
+
+    invoked.clear()
+    another = refresh_scores(data_dir=good_data, warehouse_dir=tmp_path / "another", dbt_vars=VARS, now=NOW)
+    assert invoked == ["run-operation", "build", "build"]
+    assert another.publication.is_new
 
 
 def append_order(data_dir: Path, row: str) -> None:

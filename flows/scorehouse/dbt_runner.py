@@ -2,13 +2,16 @@
 
 dbt runs in this process through its programmatic runner (dbtRunner): a refresh parses the project once
 (DbtProject) and runs each command on that parse, instead of starting dbt and loading its parse for every
-step. The Spark target is the exception: its local session holds the Derby metastore, which one JVM at a
-time may open, so every dbt command runs in a dbt process of its own there and the flow's Spark steps in
-theirs (scorehouse.spark_target).
+step. A later refresh in the same process (a test session, a scheduler, several warehouses) runs on the
+same parse while the project's files, the vars and the settings are unchanged. The Spark target is the
+exception: its local session holds the Derby metastore, which one JVM at a time may open, so every dbt
+command runs in a dbt process of its own there and the flow's Spark steps in theirs
+(scorehouse.spark_target).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -34,6 +37,13 @@ REFRESH_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 # dbt's saved parse, reused by the next command in the same target folder, and the project folder it was made in
 SAVED_PARSE_FILE = "partial_parse.msgpack"
 PARSED_PROJECT_FILE = "parsed_project_dir.txt"
+# what dbt parses: dbt_project.yml's model, macro, seed, test and analysis paths, and the profile
+PARSED_PATHS = ("dbt_project.yml", "models", "macros", "seeds", "data-tests", "analyses", "profiles")
+# the settings a parse reads: the profile's and the project's environment variables
+SETTINGS_PREFIX = "SCOREHOUSE_"
+# the last parses made in this process, by parse_key, oldest first; each holds the whole project in memory
+parses: dict[str, Manifest] = {}
+KEPT_PARSES = 2
 
 
 class DbtFailed(UserFacingError, RuntimeError):
@@ -145,12 +155,33 @@ class DbtProject:
         dbt_vars: Mapping[str, Any] | None,
         target_dir: Path,
         own_process: bool = False,
+        location_variables: tuple[str, ...] = (),
     ) -> None:
         self.warehouse_environment = dict(warehouse_environment)
         self.dbt_vars = dict(dbt_vars or {})
         self.target_dir = target_dir
         self.own_process = own_process
+        # variables of warehouse_environment that only say in which folder the warehouse lies
+        self.location_variables = location_variables
         self.manifest: Manifest | None = None
+
+    def parse_key(self) -> str:
+        """Everything a parse of the project depends on: the files dbt reads (by size and modification
+        time), the vars and the settings, except the folder the warehouse lies in, which compiled SQL never
+        names. Another warehouse with the same key can run on the same parse."""
+        settings = {
+            name: Path(value).name if name in self.location_variables else value
+            for name, value in {**os.environ, **self.warehouse_environment}.items()
+            if name.startswith(SETTINGS_PREFIX)
+        }
+        files = [
+            (str(path), path.stat().st_size, path.stat().st_mtime_ns)
+            for parsed_path in PARSED_PATHS
+            for path in sorted([PROJECT_DIR / parsed_path, *(PROJECT_DIR / parsed_path).rglob("*")])
+            if path.is_file()
+        ]
+        state = json.dumps([settings, self.dbt_vars, files], sort_keys=True, default=str)
+        return hashlib.sha256(state.encode()).hexdigest()
 
     def options(self) -> list[str]:
         options = [
@@ -170,13 +201,18 @@ class DbtProject:
         with environment_set(self.warehouse_environment):
             try:
                 if self.manifest is None:
-                    parsed = dbtRunner(callbacks=[log.forward_event]).invoke(
-                        ["parse", *self.options(), "--log-level", "none"]
-                    )
-                    if not parsed.success:
-                        log.error_messages.append(str(parsed.exception or ""))
-                        return False
-                    self.manifest = parsed.result
+                    parse_key = self.parse_key()
+                    if parse_key not in parses:
+                        parsed = dbtRunner(callbacks=[log.forward_event]).invoke(
+                            ["parse", *self.options(), "--log-level", "none"]
+                        )
+                        if not parsed.success:
+                            log.error_messages.append(str(parsed.exception or ""))
+                            return False
+                        parses[parse_key] = parsed.result
+                        while len(parses) > KEPT_PARSES:
+                            del parses[next(iter(parses))]
+                    self.manifest = parses[parse_key]
                 result = dbtRunner(manifest=self.manifest, callbacks=[log.forward_event]).invoke(
                     [*arguments, *self.options(), "--log-level", "none"]
                 )

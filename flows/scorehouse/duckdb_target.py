@@ -23,6 +23,9 @@ from scorehouse.warehouse_targets import (
     split_qualified_name,
 )
 
+# the working file, which the profile's duckdb output reads (profiles/profiles.yml)
+DUCKDB_PATH_VARIABLE = "SCOREHOUSE_DUCKDB_PATH"
+
 
 class StatementCursorConnection(duckdb_engine.ConnectionWrapper):
     """duckdb-engine's DBAPI connection, except that every SQLAlchemy cursor runs on its own DuckDB cursor.
@@ -47,9 +50,10 @@ class StatementCursorConnection(duckdb_engine.ConnectionWrapper):
 
 class DuckDBTarget(WarehouseTarget):
     name = "duckdb"
+    location_variables = (DUCKDB_PATH_VARIABLE,)
 
     def dbt_environment(self) -> dict[str, str]:
-        return {**super().dbt_environment(), "SCOREHOUSE_DUCKDB_PATH": str(self.paths.working)}
+        return {**super().dbt_environment(), DUCKDB_PATH_VARIABLE: str(self.paths.working)}
 
     def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
         return load_raw_tables(self.paths.working, inputs, loaded_at)

@@ -140,6 +140,8 @@ class WarehouseTarget(ABC):
     name: ClassVar[str]
     # whether each dbt command runs in a dbt process of its own rather than in the flow's (DbtProject)
     runs_dbt_in_own_process: ClassVar[bool] = False
+    # variables of dbt_environment that only say in which folder the warehouse lies (DbtProject.parse_key)
+    location_variables: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, paths: WarehousePaths) -> None:
         self.paths = paths
@@ -151,7 +153,8 @@ class WarehouseTarget(ABC):
     def dbt_project(self, dbt_vars: Mapping[str, Any] | None) -> DbtProject:
         """The dbt project as a refresh of this warehouse runs it, with `dbt_vars`."""
         return DbtProject(
-            self.dbt_environment(), dbt_vars, self.paths.dbt_target, own_process=self.runs_dbt_in_own_process
+            self.dbt_environment(), dbt_vars, self.paths.dbt_target, own_process=self.runs_dbt_in_own_process,
+            location_variables=self.location_variables,
         )
 
     def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
