@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from scorehouse.contract import ContractError, check_data_dir
+from scorehouse.contract import CONTRACT, KIND_DESCRIPTIONS, ContractError, check_data_dir
+from scorehouse.dbt_runner import PROJECT_DIR
 from scorehouse.loading import RawLoad, accept_loaded_files, load_raw_tables
 
 LOADED_AT = datetime(2026, 1, 1, 12, 0, 0)
@@ -24,6 +26,24 @@ def write_minimal_inputs(data_dir: Path) -> None:
     data_dir.mkdir(exist_ok=True)
     (data_dir / "customers.csv").write_text(CUSTOMERS_CSV)
     (data_dir / "orders.csv").write_text(ORDERS_CSV)
+
+
+def test_every_contract_column_has_a_kind_the_check_knows() -> None:
+    assert {column.kind for entity in CONTRACT for column in entity.columns} <= {"text", *KIND_DESCRIPTIONS}
+
+
+def test_the_readme_shows_the_contract_the_dbt_source_declares() -> None:
+    """The README's input table lists every input, whether it is required, and its columns in order, the
+    optional ones in italics."""
+    readme = (PROJECT_DIR / "README.md").read_text()
+    shown = {
+        name: (required == "yes", re.findall(r"(\*?)(\w+)\*?(?: \([^)]*\))?(?:, |$)", columns.strip()))
+        for name, required, columns in re.findall(r"^\| `(\w+)` \| (yes|no) \| (.*) \|$", readme, re.MULTILINE)
+    }
+    assert shown == {
+        entity.name: (entity.required, [("" if column.required else "*", column.name) for column in entity.columns])
+        for entity in CONTRACT
+    }
 
 
 def test_optional_inputs_may_be_absent_and_optional_columns_missing(tmp_path: Path) -> None:

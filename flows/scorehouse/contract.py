@@ -1,4 +1,5 @@
-"""The input data contract: which files a data directory holds and what their columns must look like.
+"""The input data contract: which files a data directory holds and what their columns must look like, as
+the dbt source `shop` declares it (models/staging/shop/_shop__sources.yml).
 
 Checks run on the files themselves, through DuckDB, before anything is loaded or built, so a broken
 delivery stops the run with one sentence naming the file and the column and the warehouse is untouched.
@@ -12,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import yaml
 
+from scorehouse.dbt_runner import PROJECT_DIR
 from scorehouse.errors import UserFacingError
 
 # How many leading rows the type check reads. A column whose sampled values all fail to parse is of the
@@ -39,7 +42,7 @@ class ContractError(UserFacingError, ValueError):
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text, timestamp, number, integer or boolean
+    kind: str  # text, timestamp, number, integer or boolean (the source column's data_type)
     required: bool = True
 
 
@@ -54,83 +57,24 @@ class Entity:
         return [column.name for column in self.columns]
 
 
-CONTRACT: tuple[Entity, ...] = (
-    Entity(
-        "customers",
-        required=True,
-        columns=(
-            Column("customer_id", "text"),
-            Column("created_at", "timestamp"),
-            Column("email", "text", required=False),
-            Column("country", "text"),
-            Column("birth_year", "integer", required=False),
-            Column("gender", "text", required=False),
-            Column("acquisition_channel", "text", required=False),
-        ),
-    ),
-    Entity(
-        "orders",
-        required=True,
-        columns=(
-            Column("order_id", "text"),
-            Column("customer_id", "text"),
-            Column("ordered_at", "timestamp"),
-            Column("status", "text"),
-            Column("amount", "number"),
-        ),
-    ),
-    Entity(
-        "order_items",
-        required=False,
-        columns=(
-            Column("order_id", "text"),
-            Column("product_id", "text"),
-            Column("category", "text"),
-            Column("quantity", "integer"),
-            Column("unit_price", "number"),
-        ),
-    ),
-    Entity(
-        "events",
-        required=False,
-        columns=(
-            Column("customer_id", "text"),
-            Column("occurred_at", "timestamp"),
-            Column("event_type", "text"),
-        ),
-    ),
-    Entity(
-        "nps_responses",
-        required=False,
-        columns=(
-            Column("customer_id", "text"),
-            Column("responded_at", "timestamp"),
-            Column("score", "integer"),
-        ),
-    ),
-    Entity(
-        "campaign_sends",
-        required=False,
-        columns=(
-            Column("campaign_id", "text"),
-            Column("customer_id", "text"),
-            Column("sent_at", "timestamp"),
-            Column("channel", "text", required=False),
-            Column("is_control", "boolean"),
-        ),
-    ),
-    Entity(
-        "campaign_responses",
-        required=False,
-        columns=(
-            Column("campaign_id", "text"),
-            Column("customer_id", "text"),
-            Column("responded_at", "timestamp"),
-            Column("response_type", "text"),
-            Column("revenue", "number", required=False),
-        ),
-    ),
-)
+def load_contract(sources_file: Path) -> tuple[Entity, ...]:
+    """The inputs as the dbt source `shop` declares them: the one definition of the contract, which dbt's
+    documentation shows and staging reads."""
+    [shop] = yaml.safe_load(sources_file.read_text())["sources"]
+    return tuple(
+        Entity(
+            table["name"],
+            required=table["meta"]["required"],
+            columns=tuple(
+                Column(column["name"], column["data_type"], column.get("meta", {}).get("required", True))
+                for column in table["columns"]
+            ),
+        )
+        for table in shop["tables"]
+    )
+
+
+CONTRACT = load_contract(PROJECT_DIR / "models" / "staging" / "shop" / "_shop__sources.yml")
 
 
 @dataclass(frozen=True)
