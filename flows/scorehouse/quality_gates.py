@@ -99,9 +99,9 @@ class GateResult:
 
 class ExpectNoOffendingRows(gxe.UnexpectedRowsExpectation):
     """A custom SQL check (GX's documented UnexpectedRowsExpectation) that passes when its query returns no
-    rows, and whose result lists those rows at every result format: GX's own lists them only with COMPLETE,
-    which would also make every column check fetch all of its unexpected values. GX caps the rows fetched.
-    `allowed_offending_rows` lets a tolerated number of rows through, as `mostly` does for column checks."""
+    rows, and whose result lists those rows at every result format (GX's own lists them only with COMPLETE,
+    which fetches them all; GX caps the rows fetched here). `allowed_offending_rows` lets a tolerated number
+    of rows through."""
 
     allowed_offending_rows: int = 0
 
