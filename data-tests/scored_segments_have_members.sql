@@ -1,12 +1,12 @@
 -- Warns about every segment of the map that has no customer and every map cell the current score
--- distribution cannot reach, with the reason (segment_summary.empty_reason, fct_segment_map_cells): an empty
+-- distribution cannot reach, with the reason (fct_segment_summary.empty_reason, fct_segment_map_cells): an empty
 -- segment is a campaign with nobody to send to, usually because ties leave a score unused.
 {{ config(severity='warn') }}
 
 with
 
-segment_summary as (
-    select * from {{ ref('segment_summary') }}
+fct_segment_summary as (
+    select * from {{ ref('fct_segment_summary') }}
 ),
 
 segment_map_cells as (
@@ -20,7 +20,7 @@ empty_segments as (
         cast(null as {{ dbt.type_int() }}) as recency_score,
         cast(null as {{ dbt.type_int() }}) as frequency_monetary_score,
         empty_reason as reason
-    from segment_summary
+    from fct_segment_summary
     where empty_reason is not null
 ),
 

@@ -5,8 +5,8 @@
 
 with
 
-segment_summary as (
-    select * from {{ ref('segment_summary') }}
+fct_segment_summary as (
+    select * from {{ ref('fct_segment_summary') }}
 ),
 
 bands as (
@@ -28,15 +28,15 @@ bands as (
 segments_outside_their_band as (
     select
         bands.segment_name,
-        segment_summary.customer_share,
+        fct_segment_summary.customer_share,
         bands.min_share,
         bands.max_share
     from bands
-    left join segment_summary
-        on bands.segment_name = segment_summary.segment_name
-    where segment_summary.customer_share is null
-        or segment_summary.customer_share < bands.min_share
-        or segment_summary.customer_share > bands.max_share
+    left join fct_segment_summary
+        on bands.segment_name = fct_segment_summary.segment_name
+    where fct_segment_summary.customer_share is null
+        or fct_segment_summary.customer_share < bands.min_share
+        or fct_segment_summary.customer_share > bands.max_share
 )
 
 select * from segments_outside_their_band

@@ -69,7 +69,7 @@ def test_fairness_audit_age_bands_and_counts_reconcile(known_answer_run: Refresh
         group by attribute_name order by attribute_name
         """,
     )
-    segment_count = published_rows(known_answer_run, "select count(*) from marts.segment_summary")[0][0]
+    segment_count = published_rows(known_answer_run, "select count(*) from marts.fct_segment_summary")[0][0]
     assert totals == [(attribute, 11 * segment_count, 11) for attribute in ("age_band", "country", "gender")]
 
 

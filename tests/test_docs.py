@@ -124,7 +124,7 @@ def test_exposures_read_published_marts_and_name_an_owner(manifest: dict[str, An
     }
     # what flows/scorehouse/report.py reads
     assert report_reads == {
-        "segment_summary", "fct_rfm_grid", "fct_composite_score_histogram", "fct_segment_migrations",
+        "fct_segment_summary", "fct_rfm_grid", "fct_composite_score_histogram", "fct_segment_migrations",
         "fct_score_validation", "fct_customer_value_validation", "fct_fairness_audit",
     }
 

@@ -74,7 +74,7 @@ def test_a_good_run_publishes_the_bi_tables(first_run: RefreshResult) -> None:
     assert first_run.publication.is_new
     with duckdb.connect(str(first_run.paths.published), read_only=True) as connection:
         customers = connection.execute("select count(*) from marts.dim_customer_segments").fetchone()[0]
-        segments = connection.execute("select count(*) from marts.segment_summary").fetchone()[0]
+        segments = connection.execute("select count(*) from marts.fct_segment_summary").fetchone()[0]
     assert customers == first_run.staged_row_counts["customers"] == 1_000
     assert segments == 12
     [run] = read_runs(first_run.paths.run_log)

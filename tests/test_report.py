@@ -191,7 +191,7 @@ def synthetic_tables() -> dict[str, Table]:
     """Every section with data, validation and fairness included, as another version may publish them."""
     as_of = date(2025, 3, 31)
     return {
-        "segment_summary": Table(
+        "fct_segment_summary": Table(
             ["segment_name", "display_order", "as_of_date", "customer_count", "customer_share", "window_revenue",
              "lifetime_revenue", "average_composite_score", "vip_customer_count"],
             [("champions", 1, as_of, 5, 0.5, 1000, 2000, 90.0, 2), ("loyal", 2, as_of, 5, 0.5, 300, 500, 60.0, 0)],

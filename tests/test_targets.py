@@ -218,10 +218,10 @@ def test_postgres_bi_role_reads_published_tables_only(runs: dict[str, RefreshRes
     with bi_connection() as connection, connection.cursor() as cursor:
         cursor.execute("select count(*) from published.dim_customer_segments")
         assert cursor.fetchone()[0] == 1_500
-        cursor.execute("select count(*) from published.segment_summary")
+        cursor.execute("select count(*) from published.fct_segment_summary")
         assert cursor.fetchone()[0] > 0
     forbidden = [
-        ("insert into published.segment_summary (segment_name) values ('mine')", errors.InsufficientPrivilege),
+        ("insert into published.fct_segment_summary (segment_name) values ('mine')", errors.InsufficientPrivilege),
         ("delete from published.dim_customer_segments", errors.InsufficientPrivilege),
         ("create table published.scratch (one integer)", errors.InsufficientPrivilege),
         ("select email from raw.customers", errors.InsufficientPrivilege),

@@ -1,7 +1,7 @@
 """The static HTML report: one self-contained page (plotly.js inlined, no request leaves it) drawn from the
 published tables, so it shows exactly what BI reads, on every target.
 
-Only aggregated tables are read (segment_summary, fct_rfm_grid, fct_composite_score_histogram, ...); the
+Only aggregated tables are read (fct_segment_summary, fct_rfm_grid, fct_composite_score_histogram, ...); the
 customer-level work stays in the warehouse. Sections whose table is not published, or is empty, are
 replaced by a note saying why. The data-quality section comes from the run log.
 """
@@ -31,7 +31,7 @@ from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehouseTarget
 REPORT_FILE_NAME = "report.html"
 # Read when published; the last three are optional: their sections say so when a version lacks them.
 REPORT_TABLES = (
-    "segment_summary",
+    "fct_segment_summary",
     "fct_rfm_grid",
     "fct_composite_score_histogram",
     "fct_segment_migrations",
@@ -144,7 +144,7 @@ def migration_matrix(
     """From date, to date, from-segments, to-segments and customer counts (a row per from-segment) of the
     moves from the previous snapshot to the latest one: the pair of the latest to-date with the latest
     from-date before it. Segments in display order; the placeholders for customers who arrived or left (not
-    segments of segment_summary) come last."""
+    segments of fct_segment_summary) come last."""
     to_date = max(move["to_as_of_date"] for move in moves)
     from_date = max(move["from_as_of_date"] for move in moves if move["to_as_of_date"] == to_date)
     latest = [move for move in moves if (move["from_as_of_date"], move["to_as_of_date"]) == (from_date, to_date)]
@@ -392,10 +392,10 @@ def render_report(
 ) -> tuple[str, int]:
     """The page's HTML, and how many charts it holds."""
     segment_order = {segment["segment_name"]: segment["display_order"]
-                     for segment in tables["segment_summary"].records()}
+                     for segment in tables["fct_segment_summary"].records()}
     sections = [
         quality_section(run_log_path),
-        segment_section(tables["segment_summary"]),
+        segment_section(tables["fct_segment_summary"]),
         rfm_grid_section(tables["fct_rfm_grid"]),
         score_histogram_section(tables["fct_composite_score_histogram"]),
         migration_section(tables["fct_segment_migrations"], segment_order),
@@ -405,7 +405,7 @@ def render_report(
     ]
     runs = read_runs(run_log_path) if run_log_path.exists() else []
     last_run = runs[-1] if runs else None
-    as_of_dates = {plain(segment["as_of_date"]) for segment in tables["segment_summary"].records()}
+    as_of_dates = {plain(segment["as_of_date"]) for segment in tables["fct_segment_summary"].records()}
     html = TEMPLATE.render(
         plotly_js=Markup(get_plotlyjs()),
         as_of_date=", ".join(sorted(as_of_dates)) or "unknown",

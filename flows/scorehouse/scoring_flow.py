@@ -319,7 +319,7 @@ def summarize(target: WarehouseTarget) -> tuple[dict[str, int], dict[str, int], 
     quarantined = dict(
         target.query("select source_table, count(*) from staging.stg_shop__quarantined_rows group by source_table")
     )
-    columns, rows = target.read_published("segment_summary")
+    columns, rows = target.read_published("fct_segment_summary")
     summary = sorted(
         (dict(zip(columns, row, strict=True)) for row in rows), key=lambda segment: segment["display_order"]
     )

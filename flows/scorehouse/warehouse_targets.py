@@ -33,7 +33,7 @@ PUBLISHED_TABLES = (
     "marts.dim_customer_segments",
     "marts.fct_customer_scores",
     "marts.fct_customer_rfm_scores",
-    "marts.segment_summary",
+    "marts.fct_segment_summary",
     "marts.fct_cross_sell_candidates",
     "marts.fct_cross_sell_recommendations",
     "marts.fct_segment_trends",

@@ -2,7 +2,7 @@
 -- as-of date and replaces them when the same date is scored again, so reruns are idempotent.
 -- Recorded only once every published mart it does not feed has passed its tests (dbt builds a model after
 -- the tests of everything it depends on): a test that holds back the publication holds back the history.
--- depends_on: {{ ref('fct_customer_scores') }}, {{ ref('fct_customer_rfm_scores') }}, {{ ref('segment_summary') }}
+-- depends_on: {{ ref('fct_customer_scores') }}, {{ ref('fct_customer_rfm_scores') }}, {{ ref('fct_segment_summary') }}
 -- depends_on: {{ ref('fct_cross_sell_candidates') }}, {{ ref('fct_cross_sell_recommendations') }}
 -- depends_on: {{ ref('fct_segment_trends') }}, {{ ref('fct_lead_scores') }}, {{ ref('fct_lead_score_rule_hits') }}
 -- depends_on: {{ ref('fct_fairness_audit') }}, {{ ref('fct_score_validation') }}
