@@ -1,8 +1,8 @@
 """The refresh job as one Prefect flow: check the input contract and the settings, load the raw files,
 `dbt build` (models and their tests together; staging checks and quarantines every row), gate the delivery
 with Great Expectations, fit the predictive models on what dbt built and `dbt build` the scores that read
-them with the score history, publish the BI tables all at once, and record the run. All customer-level work happens in
-the warehouse, on any of the dbt targets (scorehouse.warehouse_targets).
+them with the score history, publish the BI tables all at once, and record the run. All customer-level
+work happens in the warehouse, on any of the dbt targets (scorehouse.warehouse_targets).
 
 A warehouse directory holds the run log, the Data Docs of the last run, the lock that keeps two refreshes
 of it from overlapping and, for the duckdb and spark targets, the warehouse itself.
