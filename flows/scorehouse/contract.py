@@ -10,6 +10,7 @@ quarantined with a reason by the staging models.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -104,6 +105,11 @@ def parsed_value(column: Column) -> str:
 
 def sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def timestamp_literal(moment: datetime) -> str:
+    """SQL for a naive (UTC) timestamp, read the same way on every warehouse."""
+    return f"cast({sql_string(moment.isoformat(sep=' '))} as timestamp)"
 
 
 def quote_identifier(name: str) -> str:

@@ -175,10 +175,10 @@ class DbtProject:
             if name.startswith(SETTINGS_PREFIX)
         }
         files = [
-            (str(path), path.stat().st_size, path.stat().st_mtime_ns)
+            (str(path), status.st_size, status.st_mtime_ns)
             for parsed_path in PARSED_PATHS
             for path in sorted([PROJECT_DIR / parsed_path, *(PROJECT_DIR / parsed_path).rglob("*")])
-            if path.is_file()
+            if path.is_file() and (status := path.stat())
         ]
         state = json.dumps([settings, self.dbt_vars, files], sort_keys=True, default=str)
         return hashlib.sha256(state.encode()).hexdigest()

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from scorehouse.contract import EntityFiles, quote_identifier, scan_source, sql_string
+from scorehouse.contract import EntityFiles, quote_identifier, scan_source, sql_string, timestamp_literal
 from scorehouse.warehouse_connection import connect
 
 # one line per file as it is read, for a person watching a long load; the refresh flow forwards it to its log
@@ -75,7 +75,7 @@ def file_rows_select(
         f"select {', '.join(columns)}, "
         f"{sql_string(str(path))} as _source_file, "
         f"cast({row_number} as bigint) as _source_row_number, "
-        f"cast({sql_string(loaded_at.isoformat(sep=' '))} as timestamp) as _loaded_at "
+        f"{timestamp_literal(loaded_at)} as _loaded_at "
         f"from {source}"
     )
 

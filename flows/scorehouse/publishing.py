@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from scorehouse.contract import sql_string
+from scorehouse.contract import sql_string, timestamp_literal
 from scorehouse.warehouse_connection import connect
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, Publication, tables_fingerprint
 
@@ -72,7 +72,7 @@ def publish(working_path: Path, published_path: Path, run_id: str, published_at:
             connection.execute(
                 f"create table {PUBLICATION_TABLE} as select {sql_string(fingerprint)} as fingerprint, "
                 f"{sql_string(run_id)} as run_id, "
-                f"cast({sql_string(published_at.isoformat(sep=' '))} as timestamp) as published_at"
+                f"{timestamp_literal(published_at)} as published_at"
             )
             connection.execute("detach working")
             connection.execute("checkpoint")

@@ -33,7 +33,7 @@ from great_expectations.core import ExpectationValidationResult
 from great_expectations.data_context import AbstractDataContext
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
-from scorehouse.contract import sql_string
+from scorehouse.contract import sql_string, timestamp_literal
 from scorehouse.warehouse_targets import WarehouseTarget
 
 DELIVERY_GATE = "delivery"
@@ -137,10 +137,6 @@ def row_defect_advice(settings: GateSettings) -> str:
         "fix the file, or set raw_row_defect_tolerance (now "
         f"{settings.raw_row_defect_tolerance:g}) to the share of such rows to quarantine instead of stopping"
     )
-
-
-def timestamp_literal(moment: datetime) -> str:
-    return f"cast({sql_string(moment.isoformat(sep=' '))} as timestamp)"
 
 
 def presence_suite(subject: str) -> GatedQuery:

@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scorehouse.contract import EntityFiles, sql_string
+from scorehouse.contract import EntityFiles, sql_string, timestamp_literal
 from scorehouse.loading import RAW_SCHEMA, RawLoad, raw_table_exports
 from scorehouse.warehouse_targets import (
     PUBLISHED_TABLES,
@@ -166,7 +166,7 @@ class SparkTarget(WarehouseTarget):
         }
         copies[PUBLICATION_TABLE] = (
             f"select {sql_string(fingerprint)} as fingerprint, {sql_string(run_id)} as run_id, "
-            f"cast({sql_string(published_at.isoformat(sep=' '))} as timestamp) as published_at"
+            f"{timestamp_literal(published_at)} as published_at"
         )
         for published_table, select in copies.items():
             spark.sql(f"drop table if exists {published_table}__next")
