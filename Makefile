@@ -17,13 +17,17 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/scorehouse demo
 
-# Python lint first (ruff, settings in pyproject.toml): a finding fails the target before any test runs.
+# Lint first, Python (ruff, settings in pyproject.toml) and SQL (sqlfluff through dbt's compiler, settings in
+# .sqlfluff; it compiles against a scratch DuckDB file, which no model reads while compiling): a finding fails
+# the target before any test runs.
 # the Spark target needs Java, the report's browser test Chromium; tests start their own PostgreSQL server (scripts/postgres-server).
 # Two workers take whole test files (module fixtures build a warehouse once per file); the target comparison
 # runs on its own, because pyspark exits the Spark steps it spawns from inside a pytest-xdist worker (their
 # main module has no file, which pyspark takes for a doctest run).
 test: setup
 	$(BIN)/ruff check flows tests bench
+	mkdir -p target
+	SCOREHOUSE_DUCKDB_PATH=target/sql_lint.duckdb $(BIN)/sqlfluff lint --processes 2 models data-tests
 	scripts/ensure-java
 	scripts/ensure-chromium
 	$(BIN)/pytest -n 2 --dist loadfile --ignore tests/test_targets.py

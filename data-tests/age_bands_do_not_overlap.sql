@@ -14,7 +14,7 @@ overlapping_bands as (
     inner join age_bands as later_band
         on earlier_band.age_band < later_band.age_band
         and earlier_band.age_min <= later_band.age_max
-        and later_band.age_min <= earlier_band.age_max
+        and earlier_band.age_max >= later_band.age_min
 )
 
 select * from overlapping_bands

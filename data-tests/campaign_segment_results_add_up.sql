@@ -24,8 +24,7 @@ segment_totals as (
 ),
 
 mismatches as (
-    select
-        coalesce(campaign_results.campaign_id, segment_totals.campaign_id) as campaign_id
+    select coalesce(campaign_results.campaign_id, segment_totals.campaign_id) as campaign_id
     from campaign_results
     full outer join segment_totals
         on campaign_results.campaign_id = segment_totals.campaign_id

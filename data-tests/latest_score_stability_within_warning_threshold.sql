@@ -10,9 +10,15 @@ score_stability as (
     select * from {{ ref('fct_score_stability') }}
 ),
 
+latest_as_of_date as (
+    select max(as_of_date) as as_of_date from score_stability
+),
+
 latest_stability as (
-    select * from score_stability
-    where as_of_date = (select max(as_of_date) from score_stability)
+    select score_stability.*
+    from score_stability
+    inner join latest_as_of_date
+        on score_stability.as_of_date = latest_as_of_date.as_of_date
 ),
 
 unstable_scores as (

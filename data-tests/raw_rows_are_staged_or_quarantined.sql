@@ -22,7 +22,10 @@ row_counts as (
         '{{ source_table }}' as source_table,
         (select count(*) from {{ source('shop', source_table) }}) as raw_row_count,
         (select count(*) from {{ ref(staged_model) }}) as staged_row_count,
-        (select count(*) from quarantined_rows where source_table = '{{ source_table }}') as quarantined_row_count
+        (
+            select count(*) from quarantined_rows
+            where source_table = '{{ source_table }}'
+        ) as quarantined_row_count
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )

@@ -8,9 +8,20 @@ segment_definitions as (
     select * from {{ ref('segment_definitions') }}
 ),
 
+placeholder_segments as (
+    {%- for name in placeholder.values() %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
+    select {{ dbt.string_literal(name) }} as segment_name
+    {%- endfor %}
+),
+
 placeholder_names as (
-    select segment_name from segment_definitions
-    where segment_name in ('{{ placeholder.values() | join("', '") }}')
+    select segment_definitions.segment_name
+    from segment_definitions
+    inner join placeholder_segments
+        on segment_definitions.segment_name = placeholder_segments.segment_name
 )
 
 select * from placeholder_names

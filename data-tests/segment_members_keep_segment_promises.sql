@@ -35,7 +35,9 @@ members as (
         customer_segments.segment_recency_score,
         customer_segments.segment_frequency_monetary_score,
         customers.frequency,
-        {{ dbt.datediff('cast(customers.first_purchase_at as date)', as_of, 'day') }} as days_since_first_purchase,
+        {{ dbt.datediff(
+            'cast(customers.first_purchase_at as date)', as_of, 'day'
+        ) }} as days_since_first_purchase,
         segment_definitions.recency_score_min,
         segment_definitions.recency_score_max,
         segment_definitions.frequency_monetary_score_min,
@@ -61,8 +63,8 @@ broken_promises as (
                 then 'recency score outside the promised range'
             when members.frequency_monetary_score_min is not null
                 and not coalesce(
-                    members.segment_frequency_monetary_score
-                        between members.frequency_monetary_score_min and members.frequency_monetary_score_max,
+                    members.segment_frequency_monetary_score between
+                    members.frequency_monetary_score_min and members.frequency_monetary_score_max,
                     false
                 )
                 then 'frequency-monetary score outside the promised range'

@@ -17,9 +17,9 @@ cell_matches as (
         count(segment_rfm_map.segment_name) as matching_rectangles
     from grid_cells
     left join segment_rfm_map
-        on grid_cells.recency_score between segment_rfm_map.recency_score_min and segment_rfm_map.recency_score_max
-        and grid_cells.frequency_monetary_score
-            between segment_rfm_map.frequency_monetary_score_min and segment_rfm_map.frequency_monetary_score_max
+        on {{ segment_rectangle_contains(
+            'segment_rfm_map', 'grid_cells.recency_score', 'grid_cells.frequency_monetary_score'
+        ) }}
     group by grid_cells.recency_score, grid_cells.frequency_monetary_score
 )
 

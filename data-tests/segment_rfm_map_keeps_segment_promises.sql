@@ -11,23 +11,35 @@ segment_definitions as (
     select * from {{ ref('segment_definitions') }}
 ),
 
-rectangles_outside_promises as (
+rectangles_checked as (
     select
         segment_rfm_map.segment_name,
         segment_rfm_map.recency_score_min,
         segment_rfm_map.recency_score_max,
         segment_rfm_map.frequency_monetary_score_min,
-        segment_rfm_map.frequency_monetary_score_max
+        segment_rfm_map.frequency_monetary_score_max,
+        -- a segment that promises no range (null bounds) keeps no rectangle within it
+        coalesce(
+            segment_rfm_map.recency_score_min >= segment_definitions.recency_score_min
+            and segment_rfm_map.recency_score_max <= segment_definitions.recency_score_max
+            and segment_rfm_map.frequency_monetary_score_min >= segment_definitions.frequency_monetary_score_min
+            and segment_rfm_map.frequency_monetary_score_max <= segment_definitions.frequency_monetary_score_max,
+            false
+        ) as is_within_promise
     from segment_rfm_map
     inner join segment_definitions
         on segment_rfm_map.segment_name = segment_definitions.segment_name
-    where not coalesce(
-        segment_rfm_map.recency_score_min >= segment_definitions.recency_score_min
-        and segment_rfm_map.recency_score_max <= segment_definitions.recency_score_max
-        and segment_rfm_map.frequency_monetary_score_min >= segment_definitions.frequency_monetary_score_min
-        and segment_rfm_map.frequency_monetary_score_max <= segment_definitions.frequency_monetary_score_max,
-        false
-    )
+),
+
+rectangles_outside_promises as (
+    select
+        segment_name,
+        recency_score_min,
+        recency_score_max,
+        frequency_monetary_score_min,
+        frequency_monetary_score_max
+    from rectangles_checked
+    where not is_within_promise
 )
 
 select * from rectangles_outside_promises

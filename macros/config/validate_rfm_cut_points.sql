@@ -3,15 +3,11 @@
         `dimension` in the rfm_cut_points seed cannot score every value once: scores other than 1..n one row
         each, a band count other than rfm_bucket_count, a band without a lower bound or not above it, bands
         out of order, overlapping or leaving a gap, a lowest band starting above 0 or a highest band with an
-        upper bound. The seed is read when the model runs, so nothing is checked at parse time, nor in a dbt
-        unit test, which brings its own rows. -#}
-    {%- if not execute or model.resource_type == 'unit_test' -%}
+        upper bound. The seed is read when the model runs, so nothing is checked at parse time, in a dbt unit
+        test, which brings its own rows, or before the seed is loaded (dbt compile on a fresh clone; a build
+        loads it before the models that read it). -#}
+    {%- if not execute or model.resource_type == 'unit_test' or load_relation(cut_points_relation) is none -%}
         {{- return(none) -}}
-    {%- endif -%}
-    {%- if load_relation(cut_points_relation) is none -%}
-        {{ exceptions.raise_compiler_error(
-            "seed rfm_cut_points is not loaded yet; load the seeds first (dbt seed, or dbt build)"
-        ) }}
     {%- endif -%}
     {%- set buckets = scorehouse.numeric_var('rfm_bucket_count', 2, 100, whole_number=true) -%}
     {%- set where = "seed rfm_cut_points, dimension " ~ dimension ~ ": " -%}

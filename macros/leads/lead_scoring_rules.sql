@@ -3,8 +3,9 @@
         cannot be applied stops the build with one sentence naming the rule, the column and the allowed
         values. Returns one dict per rule (rule_id, rule_type and, for attribute rules, `condition`: SQL on
         the columns of int_customers_summarized). The seeds are read when the model runs, so nothing is
-        returned at parse time. -#}
-    {%- if not execute -%}
+        returned at parse time, nor before the seeds are loaded (dbt compile on a fresh clone; a build loads
+        them before the models that read them). -#}
+    {%- if not execute or load_relation(rules_relation) is none or load_relation(groups_relation) is none -%}
         {{- return([]) -}}
     {%- endif -%}
 
@@ -28,14 +29,6 @@
     {%- set behaviours = ['page_view', 'add_to_cart', 'email_open', 'email_click', 'purchase'] -%}
     {%- set rule_types = ['attribute', 'behaviour'] -%}
     {%- set number_pattern = '^-?[0-9]+(\\.[0-9]+)?$' -%}
-
-    {%- for relation in [rules_relation, groups_relation] -%}
-        {%- if load_relation(relation) is none -%}
-            {{ exceptions.raise_compiler_error(
-                "seed table " ~ relation ~ " does not exist yet; load the seeds first (dbt seed, or dbt build)"
-            ) }}
-        {%- endif -%}
-    {%- endfor -%}
 
     {%- set group_names = [] -%}
     {%- for group in run_query('select rule_group, max_points from ' ~ groups_relation ~ ' order by rule_group').rows -%}

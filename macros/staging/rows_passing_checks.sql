@@ -1,5 +1,9 @@
 {% macro rows_passing_checks(checked_relation) %}
-    {#- The body of a clean staging model: the rows of a *_checked model with no quarantine reason. -#}
+    {#- The body of a clean staging model: the rows of a *_checked model with no quarantine reason, in the
+        columns the clean model documents (so it compiles without reading the warehouse). -#}
+    {%- if execute and not model.columns -%}
+        {{ exceptions.raise_compiler_error(model.name ~ ": document its columns in the staging yml; rows_passing_checks selects exactly those.") }}
+    {%- endif -%}
 with
 
 checked as (
@@ -8,7 +12,9 @@ checked as (
 
 staged as (
     select
-        {{ scorehouse.columns_except(checked_relation, ['quarantine_reason']) }}
+        {%- for column_name in model.columns %}
+        {{ adapter.quote(column_name) }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from checked
     where quarantine_reason is null
 )

@@ -25,7 +25,9 @@
         it never passed (or on Spark), and when every row was written since (a full rebuild), which the
         test's plain form over all rows reads faster. -#}
     {%- set record = scorehouse.passed_data_tests_relation() -%}
-    {%- if not execute or record is none -%}
+    {#- like is_incremental(): a warehouse without the record or the tested table (dbt compile on a fresh
+        clone) has no pass to start from -#}
+    {%- if not execute or record is none or load_relation(record) is none or load_relation(tested_relation) is none -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- set row = run_query(

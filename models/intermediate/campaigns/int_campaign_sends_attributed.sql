@@ -47,7 +47,7 @@ send_date_snapshots as (
         max(snapshot_dates.as_of_date) as snapshot_date
     from send_dates
     left join snapshot_dates
-        on snapshot_dates.as_of_date < send_dates.sent_date
+        on send_dates.sent_date > snapshot_dates.as_of_date
     group by send_dates.sent_date
 ),
 
@@ -58,7 +58,7 @@ snapshot_segments as (
         as_of_date,
         segment_name
     from customer_score_history
-    where as_of_date in (select snapshot_date from send_date_snapshots)
+    where as_of_date in (select send_date_snapshots.snapshot_date from send_date_snapshots)
 ),
 
 sends_segmented as (

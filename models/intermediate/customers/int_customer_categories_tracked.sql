@@ -9,6 +9,9 @@
 ) }}
 {%- set as_of = date_literal(as_of_date()) %}
 
+-- the checked rows are read only by an incremental build; dbt must know they come first anyway
+-- depends_on: {{ ref('stg_shop__orders_checked') }}
+-- depends_on: {{ ref('stg_shop__order_items_checked') }}
 with
 
 order_items as (
@@ -19,6 +22,7 @@ orders as (
     select * from {{ ref('stg_shop__orders') }}
 ),
 
+{% if is_incremental() %}
 -- every order and item row with the run that last checked it, for incremental runs
 orders_checked as (
     select * from {{ ref('stg_shop__orders_checked') }}
@@ -28,7 +32,6 @@ order_items_checked as (
     select * from {{ ref('stg_shop__order_items_checked') }}
 ),
 
-{% if is_incremental() %}
 customers_to_summarize as (
     {{ customers_to_resummarize('orders_checked', 'cast(checked.ordered_at as date)') }}
     union

@@ -8,6 +8,9 @@
 {%- set as_of = date_literal(as_of_date()) %}
 {%- set window_start = date_literal(purchase_window_start_date()) %}
 
+-- the checked rows are read only by an incremental build; dbt must know they come first anyway
+-- depends_on: {{ ref('stg_shop__events_checked') }}
+-- depends_on: {{ ref('stg_shop__nps_responses_checked') }}
 with
 
 events as (
@@ -18,6 +21,7 @@ nps_responses as (
     select * from {{ ref('stg_shop__nps_responses') }}
 ),
 
+{% if is_incremental() %}
 -- every event and answer row with the run that last checked it, for incremental runs
 events_checked as (
     select * from {{ ref('stg_shop__events_checked') }}
@@ -27,7 +31,6 @@ nps_responses_checked as (
     select * from {{ ref('stg_shop__nps_responses_checked') }}
 ),
 
-{% if is_incremental() %}
 customers_to_summarize as (
     {{ customers_to_resummarize('events_checked', 'cast(checked.occurred_at as date)') }}
     union
@@ -52,9 +55,11 @@ event_counts as (
         customer_id,
         count(*) as event_count,
         cast(sum(case when event_type = 'page_view' then 1 else 0 end) as {{ dbt.type_bigint() }}) as page_view_count,
-        cast(sum(case when event_type = 'add_to_cart' then 1 else 0 end) as {{ dbt.type_bigint() }}) as add_to_cart_count,
+        cast(sum(case when event_type = 'add_to_cart' then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as add_to_cart_count,
         cast(sum(case when event_type = 'email_open' then 1 else 0 end) as {{ dbt.type_bigint() }}) as email_open_count,
-        cast(sum(case when event_type = 'email_click' then 1 else 0 end) as {{ dbt.type_bigint() }}) as email_click_count,
+        cast(sum(case when event_type = 'email_click' then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as email_click_count,
         max(occurred_at) as last_event_at
     from events_in_window
     group by customer_id

@@ -8,18 +8,20 @@
 {%- set as_of = date_literal(as_of_date()) %}
 {%- set window_start = date_literal(purchase_window_start_date()) %}
 
+-- the checked rows are read only by an incremental build; dbt must know they come first anyway
+-- depends_on: {{ ref('stg_shop__orders_checked') }}
 with
 
 orders as (
     select * from {{ ref('stg_shop__orders') }}
 ),
 
+{% if is_incremental() %}
 -- every order row with the run that last checked it, for incremental runs
 orders_checked as (
     select * from {{ ref('stg_shop__orders_checked') }}
 ),
 
-{% if is_incremental() %}
 customers_to_summarize as (
     {{ customers_to_resummarize('orders_checked', 'cast(checked.ordered_at as date)') }}
 ),

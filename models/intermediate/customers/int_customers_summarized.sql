@@ -44,7 +44,9 @@ summarized as (
             as average_order_value,
 
         ----------  recency, frequency, monetary
-        {{ dbt.datediff('cast(customer_orders.last_purchase_at as date)', as_of, 'day') }} as recency_days,
+        {{ dbt.datediff(
+            'cast(customer_orders.last_purchase_at as date)', as_of, 'day'
+        ) }} as recency_days,
         coalesce(customer_orders.frequency, 0) as frequency,
         coalesce(customer_orders.monetary, 0) as monetary,
 
@@ -62,7 +64,9 @@ summarized as (
         customer_orders.last_purchase_at,
         customer_engagement.last_event_at,
         customer_engagement.latest_nps_responded_at,
-        {{ dbt.datediff('cast(customers_as_of.created_at as date)', as_of, 'day') }} as tenure_days
+        {{ dbt.datediff(
+            'cast(customers_as_of.created_at as date)', as_of, 'day'
+        ) }} as tenure_days
 
     from customers_as_of
     left join customer_orders

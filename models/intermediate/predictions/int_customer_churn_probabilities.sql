@@ -28,6 +28,10 @@ latest_coefficients as (
     where churn_model_versions.status = 'fitted'
 ),
 
+latest_coefficient_count as (
+    select count(*) as coefficient_count from latest_coefficients
+),
+
 -- one row of parameters, feature by feature; none when the latest version was fitted on another feature
 -- list than the var's (changed since) or another transform than the ln(1 + value) below: it scores nobody
 parameters as (
@@ -43,7 +47,7 @@ parameters as (
     where feature_name in ('{{ features | join("', '") }}')
         and feature_transform = 'log1p'
     having count(*) = {{ features | length }}
-        and count(*) = (select count(*) from latest_coefficients)
+        and count(*) = (select latest_coefficient_count.coefficient_count from latest_coefficient_count)
 ),
 
 -- summed term by term in a fixed order, so every run and warehouse gives the same bits; every features row
@@ -61,11 +65,12 @@ linear_predictors as (
         parameters.churn_model_version,
         parameters.intercept
         {%- for feature in features %}
-        + parameters.{{ feature }}_coefficient
+        + (
+            parameters.{{ feature }}_coefficient
             * (ln(1 + cast(customer_features.{{ feature }} as {{ type_double() }})) - parameters.{{ feature }}_mean)
             / parameters.{{ feature }}_scale
-        {%- endfor %}
-            as linear_predictor
+        )
+        {%- endfor %} as linear_predictor
     from customer_features
     left join parameters
         on customer_features.has_purchased
@@ -102,16 +107,15 @@ predictions as (
         has_purchased,
         churn_model_version,
         churn_probability,
-        case when churn_probability is not null then
-            ntile(10) over (
-                partition by cutoff_role, churn_probability is null
-                order by churn_probability desc, customer_id
-            )
-        end as churn_decile,
+        case when churn_probability is not null then ntile(10) over probability_order end as churn_decile,
         is_churned,
         has_purchased_after,
         revenue_after
     from probabilities
+    window probability_order as (
+        partition by cutoff_role, churn_probability is null
+        order by churn_probability desc, customer_id asc
+    )
 )
 
 select * from predictions

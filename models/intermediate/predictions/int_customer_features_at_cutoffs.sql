@@ -16,11 +16,13 @@
 {%- set horizon_days = scorehouse.numeric_var('prediction_horizon_days', 1, 3650, whole_number=true) %}
 {#- the training cutoff is 2H before the scoring cutoff: day counts capped there span the same range at both -#}
 {%- set capped_days = 2 * horizon_days %}
-{%- set days_before_cutoff = dbt.datediff('orders.ordered_date', 'orders.cutoff_date', 'day') %}
 {%- set cutoffs_moved = is_incremental()
     and scorehouse.cutoffs_moved_since_last_build(cutoffs, ['cutoff_date', 'window_start_date']) %}
 {%- set recomputes_changed_customers_only = is_incremental() and not cutoffs_moved %}
 
+-- the checked rows are read only by an incremental build; dbt must know they come first anyway
+-- depends_on: {{ ref('stg_shop__orders_checked') }}
+-- depends_on: {{ ref('stg_shop__events_checked') }}
 with
 
 customers as (
@@ -35,6 +37,7 @@ events as (
     select * from {{ ref('stg_shop__events') }}
 ),
 
+{% if is_incremental() %}
 -- every order and event row with the run that last checked it, for incremental runs
 orders_checked as (
     select * from {{ ref('stg_shop__orders_checked') }}
@@ -44,7 +47,6 @@ events_checked as (
     select * from {{ ref('stg_shop__events_checked') }}
 ),
 
-{% if is_incremental() %}
 customers_to_recompute as (
     {% if cutoffs_moved %}
     select distinct customer_id from {{ this }}
@@ -76,6 +78,15 @@ customers_at_cutoffs as (
     {{ scorehouse.rows_at_cutoffs('customers_in_scope', cutoffs, 'cast(created_at as date) <= cutoff_date') }}
 ),
 
+orders_at_cutoffs as (
+    select
+        orders.*,
+        {{ dbt.datediff(
+            'orders.ordered_date', 'orders.cutoff_date', 'day'
+        ) }} as days_before_cutoff
+    from ({{ scorehouse.rows_at_cutoffs('orders_in_scope', cutoffs, 'ordered_date <= cutoff_date') }}) as orders
+),
+
 -- as int_customer_orders_summarized at an as-of date equal to the cutoff
 orders_summarized as (
     select
@@ -87,28 +98,31 @@ orders_summarized as (
             case when orders.is_purchase and orders.ordered_date >= orders.window_start_date then 1 else 0 end
         ) as {{ dbt.type_bigint() }}) as frequency,
         sum(
-            case when orders.is_purchase and orders.ordered_date >= orders.window_start_date then orders.net_amount else 0 end
+            case
+                when orders.is_purchase and orders.ordered_date >= orders.window_start_date then orders.net_amount
+                else 0
+            end
         ) as monetary,
         min(case when orders.is_purchase then orders.ordered_at end) as first_purchase_at,
         max(case when orders.is_purchase then orders.ordered_at end) as last_purchase_at,
         -- the H days ending on the cutoff, and the H days before them
         cast(sum(
-            case when orders.is_purchase and {{ days_before_cutoff }} < {{ horizon_days }} then 1 else 0 end
+            case when orders.is_purchase and orders.days_before_cutoff < {{ horizon_days }} then 1 else 0 end
         ) as {{ dbt.type_bigint() }}) as horizon_purchase_count,
         sum(
             case
-                when orders.is_purchase and {{ days_before_cutoff }} < {{ horizon_days }} then orders.net_amount
+                when orders.is_purchase and orders.days_before_cutoff < {{ horizon_days }} then orders.net_amount
                 else 0
             end
         ) as horizon_revenue,
         cast(sum(
             case
-                when orders.is_purchase and {{ days_before_cutoff }} >= {{ horizon_days }}
-                    and {{ days_before_cutoff }} < {{ 2 * horizon_days }} then 1
+                when orders.is_purchase and orders.days_before_cutoff >= {{ horizon_days }}
+                    and orders.days_before_cutoff < {{ 2 * horizon_days }} then 1
                 else 0
             end
         ) as {{ dbt.type_bigint() }}) as prior_horizon_purchase_count
-    from ({{ scorehouse.rows_at_cutoffs('orders_in_scope', cutoffs, 'ordered_date <= cutoff_date') }}) as orders
+    from orders_at_cutoffs as orders
     group by orders.customer_id, orders.cutoff_role
 ),
 
@@ -147,18 +161,21 @@ features_joined as (
 
         ----------  features at the cutoff
         coalesce(orders_summarized.purchase_count, 0) > 0 as has_purchased,
-        {{ dbt.datediff('cast(orders_summarized.last_purchase_at as date)', 'customers_at_cutoffs.cutoff_date', 'day') }}
-            as recency_days,
+        {{ dbt.datediff(
+            'cast(orders_summarized.last_purchase_at as date)', 'customers_at_cutoffs.cutoff_date', 'day'
+        ) }} as recency_days,
         coalesce(orders_summarized.frequency, 0) as frequency,
         coalesce(orders_summarized.monetary, 0) as monetary,
         coalesce(orders_summarized.purchase_count, 0) as purchase_count,
         coalesce(orders_summarized.lifetime_revenue, 0) as lifetime_revenue,
         cast(orders_summarized.lifetime_revenue as {{ type_double() }}) / nullif(orders_summarized.purchase_count, 0)
             as average_order_value,
-        {{ dbt.datediff('cast(customers_at_cutoffs.created_at as date)', 'customers_at_cutoffs.cutoff_date', 'day') }}
-            as tenure_days,
-        {{ dbt.datediff('cast(orders_summarized.first_purchase_at as date)', 'customers_at_cutoffs.cutoff_date', 'day') }}
-            as days_since_first_purchase,
+        {{ dbt.datediff(
+            'cast(customers_at_cutoffs.created_at as date)', 'customers_at_cutoffs.cutoff_date', 'day'
+        ) }} as tenure_days,
+        {{ dbt.datediff(
+            'cast(orders_summarized.first_purchase_at as date)', 'customers_at_cutoffs.cutoff_date', 'day'
+        ) }} as days_since_first_purchase,
         coalesce(events_counted.event_count, 0) as event_count,
         coalesce(orders_summarized.horizon_purchase_count, 0) as horizon_purchase_count,
         coalesce(orders_summarized.horizon_revenue, 0) as horizon_revenue,

@@ -14,18 +14,20 @@
 {%- set cutoffs_moved = is_incremental() and scorehouse.cutoffs_moved_since_last_build(cutoffs, ['cutoff_date']) %}
 {%- set recomputes_changed_customers_only = is_incremental() and not cutoffs_moved %}
 
+-- the checked rows are read only by an incremental build; dbt must know they come first anyway
+-- depends_on: {{ ref('stg_shop__orders_checked') }}
 with
 
 orders as (
     select * from {{ ref('stg_shop__orders') }}
 ),
 
+{% if is_incremental() %}
 -- every order row with the run that last checked it, for incremental runs
 orders_checked as (
     select * from {{ ref('stg_shop__orders_checked') }}
 ),
 
-{% if is_incremental() %}
 customers_to_recompute as (
     {% if cutoffs_moved %}
     select distinct customer_id from {{ this }}
@@ -89,10 +91,16 @@ histories as (
         first_purchase_date,
         last_purchase_date,
         frequency,
-        cast({{ dbt.datediff('first_purchase_date', 'last_purchase_date', 'day') }} as {{ dbt.type_bigint() }})
-            as recency_days,
-        cast({{ dbt.datediff('first_purchase_date', 'cutoff_date', 'day') }} as {{ dbt.type_bigint() }})
-            as age_days,
+        cast(
+            {{ dbt.datediff(
+                'first_purchase_date', 'last_purchase_date', 'day'
+            ) }} as {{ dbt.type_bigint() }}
+        ) as recency_days,
+        cast(
+            {{ dbt.datediff(
+                'first_purchase_date', 'cutoff_date', 'day'
+            ) }} as {{ dbt.type_bigint() }}
+        ) as age_days,
         case
             when frequency > 0
                 then cast(repeat_purchase_value as {{ scorehouse.type_double() }}) / frequency

@@ -23,7 +23,8 @@ grouped as (
     left join fit_sample
         on histories.cutoff_role = fit_sample.cutoff_role
         and histories.customer_id = fit_sample.customer_id
-    group by histories.cutoff_role, histories.cutoff_date, histories.frequency, histories.recency_days,
+    group by
+        histories.cutoff_role, histories.cutoff_date, histories.frequency, histories.recency_days,
         histories.age_days
 )
 

@@ -144,7 +144,7 @@ segment_rates as (
         group_sizes.customer_count,
         cast(coalesce(segment_counts.segment_customer_count, 0) as {{ dbt.type_bigint() }}) as outcome_customer_count,
         cast(coalesce(segment_counts.segment_customer_count, 0) as {{ type_double() }})
-            / group_sizes.customer_count as outcome_value
+        / group_sizes.customer_count as outcome_value
     from group_sizes
     cross join segment_definitions
     left join segment_counts
@@ -182,9 +182,11 @@ compared as (
     select
         *,
         customer_count < {{ min_group_customers }} as is_small_group,
-        outcome_kind = 'rate'
+        (
+            outcome_kind = 'rate'
             and customer_count >= {{ min_group_customers }}
-            and group_value <> '{{ missing_group_value }}' as is_compared
+            and group_value <> '{{ missing_group_value }}'
+        ) as is_compared
     from group_outcomes
 ),
 

@@ -85,14 +85,18 @@ score_auc as (
         -- both outcomes are needed to compare customers with and without it
         case
             when score_outcome_customer_count > 0 and score_no_outcome_customer_count > 0
-                then cast(outcome_position_sum - score_outcome_customer_count * score_outcome_customer_count
-                    as {{ type_double() }})
+                then cast(
+                        outcome_position_sum - score_outcome_customer_count * score_outcome_customer_count
+                        as {{ type_double() }}
+                    )
                     / (2 * score_outcome_customer_count * score_no_outcome_customer_count)
         end as auc,
         case
             when score_outcome_customer_count > 0 and score_no_outcome_customer_count > 0
-                then cast(outcome_position_sum - score_outcome_customer_count * score_outcome_customer_count
-                    - score_outcome_customer_count * score_no_outcome_customer_count as {{ type_double() }})
+                then cast(
+                        outcome_position_sum - score_outcome_customer_count * score_outcome_customer_count
+                        - score_outcome_customer_count * score_no_outcome_customer_count as {{ type_double() }}
+                    )
                     / (score_outcome_customer_count * score_no_outcome_customer_count)
         end as gini
     from score_class_counts
@@ -121,10 +125,12 @@ decile_extremes as (
         min(decile) over (partition by score_name) as top_decile,
         max(decile) over (partition by score_name) as bottom_decile,
         sum(customer_count) over (
-            partition by score_name order by decile rows between unbounded preceding and current row
+            partition by score_name
+            order by decile rows between unbounded preceding and current row
         ) as cumulative_customer_count,
         sum(outcome_customer_count) over (
-            partition by score_name order by decile rows between unbounded preceding and current row
+            partition by score_name
+            order by decile rows between unbounded preceding and current row
         ) as cumulative_outcome_customer_count
     from decile_outcomes
 ),
@@ -177,7 +183,7 @@ validated as (
         cast(decile_extremes.cumulative_customer_count as {{ type_double() }}) / score_auc.score_customer_count
             as cumulative_customer_share,
         cast(decile_extremes.cumulative_outcome_customer_count as {{ type_double() }})
-            / nullif(score_auc.score_outcome_customer_count, 0) as cumulative_outcome_capture,
+        / nullif(score_auc.score_outcome_customer_count, 0) as cumulative_outcome_capture,
         score_auc.score_customer_count,
         score_auc.score_outcome_customer_count,
         score_auc.score_outcome_rate,

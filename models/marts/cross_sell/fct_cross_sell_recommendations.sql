@@ -38,7 +38,7 @@ segment_category_penetration as (
         segment_category_buyers.category_customer_count,
         segment_sizes.segment_customer_count,
         cast(segment_category_buyers.category_customer_count as {{ type_double() }})
-            / segment_sizes.segment_customer_count as category_penetration
+        / segment_sizes.segment_customer_count as category_penetration
     from segment_category_buyers
     inner join segment_sizes
         on segment_category_buyers.segment_name = segment_sizes.segment_name

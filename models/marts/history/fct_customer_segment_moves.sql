@@ -41,8 +41,10 @@ compared as (
         previous_snapshot.composite_score as previous_composite_score,
 
         ----------  change
-        previous_snapshot_date.previous_as_of_date is not null
-            and previous_snapshot.customer_id is null as is_new_since_previous_snapshot,
+        (
+            previous_snapshot_date.previous_as_of_date is not null
+            and previous_snapshot.customer_id is null
+        ) as is_new_since_previous_snapshot,
         coalesce(current_snapshot.segment_name <> previous_snapshot.segment_name, false) as has_changed_segment,
         current_snapshot.composite_score - previous_snapshot.composite_score as composite_score_change
 

@@ -36,7 +36,9 @@ consecutive_dates as (
     select
         as_of_date,
         -- dates are distinct, so the order needs no tie-break
-        lag(as_of_date) over (order by as_of_date) as previous_as_of_date
+        lag(as_of_date) over (
+            order by as_of_date
+        ) as previous_as_of_date
     from snapshot_dates
 ),
 

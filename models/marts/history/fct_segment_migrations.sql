@@ -24,7 +24,9 @@ snapshot_dates_ranked as (
     select
         as_of_date,
         -- dates are distinct, so the rank needs no tie-break
-        row_number() over (order by as_of_date desc) as recency_rank
+        row_number() over (
+            order by as_of_date desc
+        ) as recency_rank
     from snapshot_dates
 ),
 

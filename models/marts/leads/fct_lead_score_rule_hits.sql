@@ -39,7 +39,9 @@ rules_ordered as (
         lead_scoring_rules.description as rule_description,
         lead_scoring_groups.max_points as group_max_points,
         -- a group's cap is filled in rule_id order, compared by code point so every warehouse agrees
-        row_number() over (order by {{ code_point_sort_key('lead_scoring_rules.rule_id') }}) as rule_order
+        row_number() over (
+            order by {{ code_point_sort_key('lead_scoring_rules.rule_id') }}
+        ) as rule_order
     from lead_scoring_rules
     inner join lead_scoring_groups
         on lead_scoring_rules.rule_group = lead_scoring_groups.rule_group

@@ -32,7 +32,9 @@ rule_hits_labelled as (
         -- e.g. "email_click: 6", or "page_view: 2 (capped from 3.50)" when the group's cap cut the rule
         case
             when is_capped
-                then {{ dbt.concat(['rule_id', "': '", 'kept_points_text', "' (capped from '", 'decayed_points_text', "')'"]) }}
+                then {{ dbt.concat([
+                    'rule_id', "': '", 'kept_points_text', "' (capped from '", 'decayed_points_text', "')'",
+                ]) }}
             else {{ dbt.concat(['rule_id', "': '", 'kept_points_text']) }}
         end as rule_label
     from points_as_text

@@ -11,7 +11,10 @@ customer_scores as (
 
 score_bins as (
     {%- for bin_index in range(bin_count) %}
-    select {{ bin_index }} as bin_index{% if not loop.last %} union all{% endif %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
+    select {{ bin_index }} as bin_index
     {%- endfor %}
 ),
 

@@ -64,7 +64,9 @@ with_frequency_monetary as (
 composite_ranked as (
     select
         customer_id,
-        row_number() over (order by composite_score desc, monetary desc, customer_id) as composite_rank,
+        row_number() over (
+            order by composite_score desc, monetary desc, customer_id asc
+        ) as composite_rank,
         count(*) over () as scored_customer_count
     from customer_scores
     where has_purchased
@@ -74,7 +76,9 @@ composite_ranked as (
 predicted_value_ranked as (
     select
         customer_id,
-        row_number() over (order by predicted_value desc, customer_id) as predicted_value_rank,
+        row_number() over (
+            order by predicted_value desc, customer_id asc
+        ) as predicted_value_rank,
         count(*) over () as valued_customer_count
     from customer_value_predictions
     where predicted_value is not null
@@ -126,7 +130,7 @@ segmented as (
         ) as is_rfm_vip,
         coalesce(
             predicted_value_ranked.predicted_value_rank * 100
-                <= {{ vip_top_percent }} * predicted_value_ranked.valued_customer_count,
+            <= {{ vip_top_percent }} * predicted_value_ranked.valued_customer_count,
             false
         ) as is_predicted_vip,
         coalesce(customer_churn_predictions.churn_decile <= {{ churn_risk_top_deciles }}, false)
@@ -135,10 +139,11 @@ segmented as (
     left join with_frequency_monetary
         on customer_scores.customer_id = with_frequency_monetary.customer_id
     left join segment_rfm_map
-        on with_frequency_monetary.segment_recency_score
-            between segment_rfm_map.recency_score_min and segment_rfm_map.recency_score_max
-        and with_frequency_monetary.segment_frequency_monetary_score
-            between segment_rfm_map.frequency_monetary_score_min and segment_rfm_map.frequency_monetary_score_max
+        on {{ segment_rectangle_contains(
+            'segment_rfm_map',
+            'with_frequency_monetary.segment_recency_score',
+            'with_frequency_monetary.segment_frequency_monetary_score',
+        ) }}
     left join composite_ranked
         on customer_scores.customer_id = composite_ranked.customer_id
     left join predicted_value_ranked

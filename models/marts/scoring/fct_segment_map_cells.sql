@@ -83,9 +83,9 @@ cells_checked as (
     from grid_cells
     cross join scores_in_use
     left join segment_rfm_map
-        on grid_cells.recency_score between segment_rfm_map.recency_score_min and segment_rfm_map.recency_score_max
-        and grid_cells.frequency_monetary_score
-            between segment_rfm_map.frequency_monetary_score_min and segment_rfm_map.frequency_monetary_score_max
+        on {{ segment_rectangle_contains(
+            'segment_rfm_map', 'grid_cells.recency_score', 'grid_cells.frequency_monetary_score'
+        ) }}
     left join cell_customers
         on grid_cells.recency_score = cell_customers.segment_recency_score
         and grid_cells.frequency_monetary_score = cell_customers.segment_frequency_monetary_score
@@ -104,7 +104,8 @@ explained as (
         customer_count,
         has_recency_score_in_use and has_frequency_monetary_score_reachable as is_reachable,
         case
-            when not has_recency_score_in_use and not has_frequency_monetary_score_reachable then
+            when not has_recency_score_in_use and not has_frequency_monetary_score_reachable
+                then
                 {{ dbt.concat([
                     "'no buyer has recency score '",
                     "cast(recency_score as " ~ dbt.type_string() ~ ")",
@@ -112,7 +113,8 @@ explained as (
                     "'no frequency and monetary scores in use average to '",
                     "cast(frequency_monetary_score as " ~ dbt.type_string() ~ ")",
                 ]) }}
-            when not has_recency_score_in_use then
+            when not has_recency_score_in_use
+                then
                 {{ dbt.concat([
                     "'no buyer has recency score '",
                     "cast(recency_score as " ~ dbt.type_string() ~ ")",

@@ -70,15 +70,15 @@ older_versions as (
 
 checked as (
     select
-        campaign_id,
-        customer_id,
-        response_type,
-        revenue,
-        responded_at,
-        source_file,
-        source_row_number,
-        loaded_at,
-        coalesce(row_failure_reason, older_versions.superseded_reason) as quarantine_reason
+        row_checked.campaign_id,
+        row_checked.customer_id,
+        row_checked.response_type,
+        row_checked.revenue,
+        row_checked.responded_at,
+        row_checked.source_file,
+        row_checked.source_row_number,
+        row_checked.loaded_at,
+        coalesce(row_checked.row_failure_reason, older_versions.superseded_reason) as quarantine_reason
     from row_checked
     left join older_versions
         on row_checked.source_file = older_versions.superseded_source_file

@@ -49,17 +49,17 @@ older_versions as (
 
 checked as (
     select
-        customer_id,
-        email,
-        country,
-        gender,
-        acquisition_channel,
-        birth_year,
-        created_at,
-        source_file,
-        source_row_number,
-        loaded_at,
-        coalesce(row_failure_reason, older_versions.superseded_reason) as quarantine_reason
+        row_checked.customer_id,
+        row_checked.email,
+        row_checked.country,
+        row_checked.gender,
+        row_checked.acquisition_channel,
+        row_checked.birth_year,
+        row_checked.created_at,
+        row_checked.source_file,
+        row_checked.source_row_number,
+        row_checked.loaded_at,
+        coalesce(row_checked.row_failure_reason, older_versions.superseded_reason) as quarantine_reason
     from row_checked
     left join older_versions
         on row_checked.source_file = older_versions.superseded_source_file

@@ -116,17 +116,17 @@ older_versions as (
 
 checked as (
     select
-        order_id,
-        customer_id,
-        ordered_at,
-        status,
-        is_purchase,
-        amount,
-        source_file,
-        source_row_number,
-        loaded_at,
+        versions.order_id,
+        versions.customer_id,
+        versions.ordered_at,
+        versions.status,
+        versions.is_purchase,
+        versions.amount,
+        versions.source_file,
+        versions.source_row_number,
+        versions.loaded_at,
         {{ run_started_timestamp() }} as checked_at,
-        coalesce(row_failure_reason, older_versions.superseded_reason) as quarantine_reason
+        coalesce(versions.row_failure_reason, older_versions.superseded_reason) as quarantine_reason
     from versions
     left join older_versions
         on versions.source_file = older_versions.superseded_source_file
