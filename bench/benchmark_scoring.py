@@ -24,7 +24,8 @@ the orders Parquet, and (c) pandas groupby + qcut as a notebook would. Against t
 run's dbt builds of the scoring models (before and after the model fits), without dbt's fixed start-up
 (reported apart), and (d) the same builds of the incremental run. Last, (b') builds the RFM scores alone
 from scratch, the part of (b) that computes what (a) and (c) compute. It writes the ratios b/a, b'/a, c/b,
-c/b' and d/b with the project's goals to bench/results/comparison.md.
+c/b' and d/b with the project's goals to bench/results/comparison.md, and the same table into bench/README.md
+between its "latest results" markers, so the page always shows the latest measurement.
 
 Flow stage times come from Prefect's log lines: the flow runs its tasks one after another, so a stage lasts
 from the previous stage's "Finished in state" line (the flow's first line for the first stage) to its own.
@@ -52,6 +53,9 @@ from scorehouse.warehouse_targets import WarehousePaths, target_named
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_WORK_DIR = BENCH_DIR / "work"
 RESULTS_DIR = BENCH_DIR / "results"
+README = BENCH_DIR / "README.md"
+LATEST_RESULTS_START = "<!-- latest results: written by bench/benchmark_scoring.py -->"
+LATEST_RESULTS_END = "<!-- end of latest results -->"
 SCALES = {"1m": (1_000_000, 10.0), "10m": (10_000_000, 10.0)}
 # share of the orders, the newest ones, that arrive as the incremental run's new file
 NEW_ORDER_SHARE = 0.01
@@ -494,8 +498,6 @@ def comparison(results: list[ScaleResult]) -> str:
     """The side-by-side table of the floor (a), scorehouse's full build (b), pandas (c) and the incremental
     build (d), with the goals' ratios."""
     lines = [
-        "# scorehouse against the raw-SQL floor and pandas",
-        "",
         f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores. (a) one DuckDB query computing R/F/M quintiles "
         "from the orders Parquet; (b) the full refresh's dbt builds of every scoring model (before and after "
         "the model fits), without dbt's start-up; "
@@ -556,6 +558,18 @@ def comparison(results: list[ScaleResult]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_latest_results(side_by_side: str) -> None:
+    """Replaces the table between bench/README.md's latest-results markers with this run's; the prose around
+    it, which explains the numbers, stays as written."""
+    text = README.read_text()
+    if LATEST_RESULTS_START not in text or LATEST_RESULTS_END not in text:
+        sys.exit(f"{README}: the markers {LATEST_RESULTS_START} and {LATEST_RESULTS_END} are missing; put them "
+                 "back around the latest results table.")
+    before, rest = text.split(LATEST_RESULTS_START, 1)
+    after = rest.split(LATEST_RESULTS_END, 1)[1]
+    README.write_text(f"{before}{LATEST_RESULTS_START}\n{side_by_side}{LATEST_RESULTS_END}{after}")
+
+
 def scale_name(text: str) -> str:
     if text not in SCALES:
         raise argparse.ArgumentTypeError(f"unknown scale {text!r}, choose from {', '.join(SCALES)}")
@@ -593,7 +607,8 @@ def main(argv: list[str] | None = None) -> int:
     table = report(results)
     (RESULTS_DIR / "scoring.md").write_text(table)
     side_by_side = comparison(results)
-    (RESULTS_DIR / "comparison.md").write_text(side_by_side)
+    (RESULTS_DIR / "comparison.md").write_text("# scorehouse against the raw-SQL floor and pandas\n\n" + side_by_side)
+    write_latest_results(side_by_side)
     print(table)
     print(side_by_side)
     return 0 if all(result.incremental is not None and not result.error for result in results) else 1
