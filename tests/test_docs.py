@@ -103,6 +103,25 @@ def test_catalog_has_every_built_model(manifest: dict[str, Any], catalog: dict[s
     assert models - catalog["nodes"].keys() == set()
 
 
+def test_clean_staging_models_keep_every_column_of_their_checked_model(catalog: dict[str, Any]) -> None:
+    """A clean staging model selects the columns its yml documents (rows_passing_checks), so a column added to
+    the checked model but not documented there would be dropped without a word: the two must differ by
+    quarantine_reason alone."""
+    calls = re.compile(r"rows_passing_checks\(ref\('(\w+)'\)\)")
+    pairs = {
+        model.stem: match[1]
+        for model in (PROJECT_ROOT / "models").rglob("*.sql")
+        if (match := calls.search(model.read_text()))
+    }
+    assert len(pairs) == 6
+
+    def columns(name: str) -> list[str]:
+        return list(catalog["nodes"][f"model.scorehouse.{name}"]["columns"])
+
+    for clean, checked in pairs.items():
+        assert sorted(columns(clean)) == sorted(set(columns(checked)) - {"quarantine_reason"}), clean
+
+
 def test_every_model_and_seed_states_its_grain(manifest: dict[str, Any]) -> None:
     assert nodes_without_grain(manifest) == [], f'descriptions lacking "{GRAIN_PHRASE} ..."'
 
