@@ -66,11 +66,12 @@ def run_dbt_in_copy(directory: Path, arguments: list[str], warehouse: DuckDBTarg
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def prefect_server() -> Iterator[None]:
-    """One temporary Prefect server and database for the whole session, stopped before pytest closes its
-    output streams. It may take as long to start as a refresh's own server (the project's allowance, set by
-    quiet_prefect_environment), not the harness's 30 s, which a busy machine exceeds."""
+    """A temporary Prefect server and database that record the test's flow runs (PREFECT_API_URL points to
+    it), stopped after the test: the other tests run their flows without one, as `scorehouse run` does. It
+    may take as long to start as the project allows a local server (quiet_prefect_environment), not the
+    harness's 30 s, which a busy machine exceeds."""
     with prefect_test_harness(server_startup_timeout=None):
         yield
 
@@ -110,7 +111,7 @@ def var_refusal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[
 
 
 @pytest.fixture(scope="session")
-def known_answer_run(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> RefreshResult:
+def known_answer_run(tmp_path_factory: pytest.TempPathFactory) -> RefreshResult:
     """The flow's refresh of the hand-computed data set, made once per session (once per pytest-xdist
     worker) for every test that checks its answers. Its warehouse is shared: a test that writes to it or
     refreshes it again works on a copy."""

@@ -76,7 +76,6 @@ def snapshot(warehouse: Path, as_of: date) -> list[tuple]:
         ).fetchall()
 
 
-@pytest.mark.usefixtures("prefect_server")
 def test_a_backfill_records_every_date_and_scores_each_as_a_single_refresh_would(tmp_path: Path) -> None:
     data = Path(shutil.copytree(FIXTURES_DIR / "known_answer", tmp_path / "data"))
     # C12, created on 2025-05-01, is scored from the May date on

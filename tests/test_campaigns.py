@@ -20,8 +20,6 @@ from scorehouse.dbt_runner import run_dbt
 from scorehouse.loading import load_raw_tables
 from scorehouse.scoring_flow import RefreshResult, refresh_scores
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
-
 CAMPAIGN_DATA_DIR = Path(__file__).parent / "fixtures" / "campaigns"
 SNAPSHOT_DATE = "2025-05-31"
 AS_OF_DATE = "2025-07-20"

@@ -35,8 +35,6 @@ from scorehouse.scoring_flow import RefreshResult, project_vars, refresh_scores
 from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
 from test_scoring_flow import KNOWN_ANSWERS
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
-
 AS_OF = date(2025, 12, 31)
 DEMO_VARS = {"as_of_date": AS_OF.isoformat()}
 RUN_CLOCK = datetime(2026, 1, 1, 6, 0, 0)

@@ -97,12 +97,12 @@ def test_loading_keeps_values_lineage_and_absent_inputs(tmp_path: Path) -> None:
         {
             "customers": 2, "orders": 3, "order_items": 0, "events": 0, "nps_responses": 0,
             "campaign_sends": 0, "campaign_responses": 0,
-        }, is_append_only=False
+        }, is_append_only=False, loaded_file_count=3
     )
     # a second load of the same files keeps the rows, never duplicates them
     accept_loaded_files(warehouse, LOADED_AT)
     assert load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT) == RawLoad(
-        first_load.row_counts, is_append_only=True
+        first_load.row_counts, is_append_only=True, loaded_file_count=0
     )
 
     with duckdb.connect(str(warehouse), read_only=True) as connection:
@@ -161,7 +161,7 @@ def test_new_files_are_appended_and_any_other_change_reloads_everything(tmp_path
         {
             "customers": 2, "orders": 3, "order_items": 0, "events": 0, "nps_responses": 0,
             "campaign_sends": 0, "campaign_responses": 0,
-        }, is_append_only=False
+        }, is_append_only=False, loaded_file_count=3
     )
     assert raw_order_loads(warehouse) == [("O1", latest), ("O2", latest), ("O4", latest)]
 

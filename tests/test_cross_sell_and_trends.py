@@ -14,8 +14,6 @@ import pytest
 from scorehouse.dbt_runner import run_dbt
 from scorehouse.scoring_flow import RefreshResult, refresh_scores
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
-
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "cross_sell_and_trends"
 # The fixture's newest order before the end of the as-of date is of 2025-06-25: fresh enough for a week's SLA.
 # Its L group scores 3 on every dimension (three value groups score 1, 3 and 5), so candidates need FM 3.

@@ -286,7 +286,6 @@ def test_too_few_customers_leave_predictions_null_and_the_run_goes_on(known_answ
     assert validation == [("C01", None), ("C04", None), ("C05", None), ("C06", None)]
 
 
-@pytest.mark.usefixtures("prefect_server")
 def test_demo_data_gets_converged_fits_and_predictions(tmp_path: Path):
     data_dir = tmp_path / "data"
     generate(data_dir, 3_000, seed=7, end_date=DEMO_END_DATE)

@@ -654,9 +654,7 @@ def test_campaigns_lift_frequent_recent_buyers_but_hardly_lapsed_ones(tmp_path: 
 
 
 @pytest.mark.parametrize("profile", ["retail", "lapsed_cohort"])
-def test_every_default_segment_has_members_who_keep_its_promises(
-    tmp_path: Path, profile: str, prefect_server: None
-) -> None:
+def test_every_default_segment_has_members_who_keep_its_promises(tmp_path: Path, profile: str) -> None:
     """Scored with the default vars the day after the data ends, each profile fills all eleven segments of the
     map, no map cell is out of reach, and the refresh passes segment_members_keep_segment_promises (so every
     member meets its segment's conditions); the members' ranges bear the promises out in days."""

@@ -15,8 +15,6 @@ from scorehouse import demo_data
 from scorehouse.scoring_flow import RefreshResult, refresh_scores
 from scorehouse.warehouse_targets import PUBLISHED_TABLES
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
-
 END_DATE = date(2025, 12, 31)
 # The first delivery holds what happened before CUTOFF, the third what happened from LAST_DAYS on, the second
 # the rest; late rows and new versions of orders move between them.

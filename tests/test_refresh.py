@@ -28,8 +28,6 @@ from scorehouse.scoring_flow import (
     refresh_scores,
 )
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
-
 END_DATE = date(2025, 12, 31)
 NOW = datetime(2026, 1, 1, 6, 0, 0)
 VARS = {"as_of_date": END_DATE.isoformat()}
@@ -99,14 +97,21 @@ def test_an_identical_second_run_changes_nothing_but_the_run_log(
     assert not list(warehouse_copy.directory.glob("*.tmp*"))
 
 
-def test_a_refresh_parses_the_project_once_and_runs_three_dbt_commands(
-    warehouse_copy: WarehousePaths, good_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_refresh_parses_once_builds_twice_rebuilds_nothing_without_news_and_starts_no_prefect_server(
+    first_run: RefreshResult, warehouse_copy: WarehousePaths, good_data: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The settings check, the build before the model fits and the one after, all in this process on one
-    parse of the project; a refresh of another warehouse in the same process, with the same vars, runs on
-    that parse too."""
+    """A refresh parses the project (which validates the vars) and runs two builds, before the model fits and
+    after, all in this process on one parse; a refresh of another warehouse in the same process, with the
+    same vars, runs on that parse too. A refresh with no new rows and the settings of the last run, which
+    published, runs no dbt command at all. Without PREFECT_API_URL, no Prefect server is started."""
     from dbt.cli.main import dbtRunner
+    from prefect.server.api.server import SubprocessASGIServer
 
+    def refuse_to_start(server: SubprocessASGIServer, *arguments: object, **options: object) -> None:
+        raise AssertionError("a refresh without PREFECT_API_URL started a Prefect server")
+
+    monkeypatch.setattr(SubprocessASGIServer, "start", refuse_to_start)
     invoked: list[str] = []
     invoke = dbtRunner.invoke
 
@@ -116,13 +121,23 @@ def test_a_refresh_parses_the_project_once_and_runs_three_dbt_commands(
 
     monkeypatch.setattr(dbtRunner, "invoke", counted_invoke)
     monkeypatch.setattr(dbt_runner, "parses", {})
-    refresh_scores(data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW)
-    assert invoked == ["parse", "run-operation", "build", "build"]
+    before = digest(warehouse_copy.published)
+    unchanged = refresh_scores(data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW)
+    assert invoked == []
+    assert not unchanged.publication.is_new and digest(warehouse_copy.published) == before
+    assert unchanged.segment_summary == first_run.segment_summary
+
+    refresh_scores(
+        data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW, full_refresh=True
+    )
+    assert invoked == ["parse", "build", "build"]
 
     invoked.clear()
     another = refresh_scores(data_dir=good_data, warehouse_dir=tmp_path / "another", dbt_vars=VARS, now=NOW)
-    assert invoked == ["run-operation", "build", "build"]
+    assert invoked == ["build", "build"]
     assert another.publication.is_new
+    statuses = [run["status"] for run in read_runs(warehouse_copy.run_log)]
+    assert statuses == ["published", "unchanged", "unchanged"]
 
 
 def append_order(data_dir: Path, row: str) -> None:
@@ -292,13 +307,13 @@ KILL_POINTS = (
     "raw rows in duckdb",
     "START sql table model",
     "churn model version",
-    "Task run 'build_scores",
+    "build_scores finished after",
 )
 
 
 def kill_refresh_at(log_line: str, data_dir: Path, warehouse: WarehousePaths) -> None:
     """Starts `scorehouse run` and kills its whole process group (dbt included, as an out-of-memory killer
-    or a host reboot would) when its log shows `log_line`; for a task's name, once that task finished."""
+    or a host reboot would) when its log shows `log_line`."""
     refresh = subprocess.Popen(
         [
             Path(sys.executable).with_name("scorehouse"), "run",
@@ -315,7 +330,7 @@ def kill_refresh_at(log_line: str, data_dir: Path, warehouse: WarehousePaths) ->
     output = []
     for line in refresh.stdout:
         output.append(line)
-        if log_line in line and (not log_line.startswith("Task run") or "Finished in state" in line):
+        if log_line in line:
             os.killpg(refresh.pid, signal.SIGKILL)
             break
     refresh.wait(timeout=60)

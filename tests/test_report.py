@@ -34,8 +34,6 @@ from scorehouse.report import (
 from scorehouse.scoring_flow import RefreshResult, refresh_scores, write_report_or_warn
 from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
-
 # The charts of a report on one as-of date: no migrations yet, and no validation or fairness charts.
 ONE_SNAPSHOT_CHARTS = {"chart-segments", "chart-rfm-grid", "chart-score-histogram"}
 RENDERED_CHARTS_SCRIPT = """

@@ -62,7 +62,7 @@ def test_the_schedule_registers_with_its_cron_timezone_and_concurrency_limit(
         "dbt_vars": {"as_of_date": "2025-06-30", "rfm_bucket_count": 4},
         "target_name": "postgres",
     }
-    assert registered.entrypoint == "scorehouse.scoring_flow.refresh_scores"
+    assert registered.entrypoint == "scorehouse.scoring_flow.refresh_flow"
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{api.url}/health", timeout=2)
 

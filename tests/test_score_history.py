@@ -19,8 +19,6 @@ import pytest
 from scorehouse.run_log import read_runs
 from scorehouse.scoring_flow import RefreshResult, refresh_scores
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
-
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
 # the known-answer set's three bad rows must reach staging's quarantine rather than stop the run; its orders
 # are sparse, the newest before 2025-03-31 being of 2025-03-15, so freshness is held to a month; the known-answer

@@ -74,7 +74,7 @@ def shipped_cut_points() -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def scored(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> ScoreProject:
+def scored(tmp_path_factory: pytest.TempPathFactory) -> ScoreProject:
     """The flow's refresh of the fixture with the default scoring, and a copy of the project for dbt runs on
     its warehouse."""
     root = tmp_path_factory.mktemp("score_semantics")

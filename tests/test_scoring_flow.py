@@ -1,4 +1,4 @@
-"""End to end: the Prefect flow on real files into a real DuckDB warehouse, checked against answers
+"""End to end: the refresh flow on real files into a real DuckDB warehouse, checked against answers
 computed by hand, against the defects the generator injected, and against broken inputs."""
 
 from __future__ import annotations
@@ -7,17 +7,17 @@ import hashlib
 from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
+from uuid import UUID
 
 import duckdb
 import pytest
+from prefect.client.orchestration import get_client
 
 from conftest import KNOWN_ANSWER_DIR, KNOWN_ANSWER_NOW, KNOWN_ANSWER_VARS
 from scorehouse import demo_data
 from scorehouse.contract import ContractError
 from scorehouse.dbt_runner import DbtFailed
 from scorehouse.scoring_flow import RefreshResult, refresh_scores
-
-pytestmark = pytest.mark.usefixtures("prefect_server")
 
 # Worked by hand in tests/fixtures/known_answer/README.md: as of 2025-06-30, 365-day window, 5 buckets,
 # equal weights, VIP = top 34 %. Composite = 100 * (R + F + M - 3) / 12.
@@ -158,6 +158,23 @@ def test_known_answer_quarantine(known_answer_run: RefreshResult) -> None:
         ("orders", 22, "O022", "invalid amount"),
     ]
     assert known_answer_run.quarantined_row_counts == {"events": 1, "orders": 2}
+
+
+def test_with_a_prefect_server_a_refresh_is_a_prefect_flow_run(
+    known_answer_run: RefreshResult, tmp_path: Path, prefect_server: None
+) -> None:
+    """With PREFECT_API_URL set (here to the test harness's server), the refresh is a Prefect flow run, whose
+    id the run log keeps, with the same outcome as a refresh that no Prefect server records."""
+    result = refresh_scores(
+        data_dir=KNOWN_ANSWER_DIR, warehouse_dir=tmp_path / "warehouse", dbt_vars=KNOWN_ANSWER_VARS,
+        now=KNOWN_ANSWER_NOW,
+    )
+    with get_client(sync_client=True) as client:
+        flow_run = client.read_flow_run(UUID(result.run_id))
+        assert client.read_flow(flow_run.flow_id).name == "refresh-scores"
+    assert flow_run.state is not None and flow_run.state.is_completed()
+    assert result.segment_summary == known_answer_run.segment_summary
+    assert result.publication.row_counts == known_answer_run.publication.row_counts
 
 
 def test_an_implausible_amount_the_gate_tolerates_is_quarantined_never_scored(

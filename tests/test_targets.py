@@ -27,8 +27,6 @@ from scorehouse.scoring_flow import GateFailed, RefreshResult, refresh_scores
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehousePaths, WarehouseTarget, target_named
 from test_churn_predictions import check_write_table_round_trip
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
-
 TARGETS = ("duckdb", "postgres", "spark")
 END_DATE = date(2025, 12, 31)
 NOW = datetime(2026, 1, 1, 6, 0, 0)

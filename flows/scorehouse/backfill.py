@@ -18,6 +18,7 @@ from typing import Any
 from prefect import flow
 
 from scorehouse.errors import UserFacingError
+from scorehouse.orchestration import recorded_by_prefect_when_configured
 from scorehouse.scoring_flow import DEFAULT_WAREHOUSE_DIR, RefreshResult, refresh_scores
 
 INTERVALS = ("week", "month")
@@ -59,7 +60,7 @@ def as_of_dates(first: date, last: date, every: str) -> list[date]:
 
 
 @flow(name="backfill-scores")
-def backfill_scores(
+def backfill_flow(
     data_dir: Path,
     first: date,
     last: date,
@@ -81,3 +82,6 @@ def backfill_scores(
         )
         for as_of in as_of_dates(first, last, every)
     ]
+
+
+backfill_scores = recorded_by_prefect_when_configured(backfill_flow)

@@ -32,8 +32,8 @@ PREFECT_SERVER_STARTUP_ALLOWANCE_SECONDS = 600
 
 
 def quiet_prefect_environment() -> None:
-    """Prefect reads these at import: keep its state in the project, its temporary server silent, and give
-    that server time to start on a busy machine."""
+    """Prefect reads these at import: keep its state in the project, its local servers silent, and give them
+    time to start on a busy machine."""
     os.environ.setdefault("PREFECT_HOME", str(PROJECT_DIR / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -156,16 +156,27 @@ def print_campaign_results(result: Any) -> None:
     print("Per segment at send time: marts.fct_campaign_segment_results")
 
 
+def print_step_log() -> None:
+    """Prints the log of a run that no Prefect server records (scorehouse.orchestration) to standard error,
+    in the layout of Prefect's console lines."""
+    logger = logging.getLogger("scorehouse")
+    if not logger.handlers:
+        console = logging.StreamHandler()
+        console.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d | %(levelname)-7s | %(message)s", "%H:%M:%S"))
+        logger.addHandler(console)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
 def run_flow(args: argparse.Namespace, run: Callable[[Path], Result]) -> Result | None:
     """Runs a flow, `run(warehouse_dir)`; returns its result, or None after printing why it failed."""
     quiet_prefect_environment()
-    from scorehouse.schedule import start_temporary_prefect_server
     from scorehouse.scoring_flow import DEFAULT_WAREHOUSE_DIR
 
+    print_step_log()
     if not args.debug:
         omit_user_error_tracebacks()
     try:
-        start_temporary_prefect_server()
         return run((args.warehouse_dir or DEFAULT_WAREHOUSE_DIR).resolve())
     except UserFacingError as error:
         for line in str(error).splitlines():  # a gate names each failed check on a line of its own
@@ -253,7 +264,7 @@ def serve_on_schedule(args: argparse.Namespace) -> int:
             timezone=args.timezone,
             target_name=args.target,
         )
-        # its own database: the temporary servers of `scorehouse run` use PREFECT_HOME's SQLite file
+        # a database of its own, apart from PREFECT_HOME's own SQLite file
         serve_refreshes(deployment, server_home=Path(os.environ["PREFECT_HOME"]) / "server")
     except (InvalidSchedule, PrefectServerFailed) as error:
         print(f"scorehouse: {error}", file=sys.stderr)
@@ -378,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def silence_standard_error() -> None:
     """Points standard error at /dev/null. Registered once the command has said all it has to say, so that it
-    runs first at exit: what would follow is Prefect stopping its temporary server and DuckDB's Python module
+    runs first at exit: what would follow is Prefect shutting down and DuckDB's Python module
     listing objects still alive as the interpreter tears down (`nanobind: leaked ...`, in processes that also
     loaded Prefect and GX), noise after the summary about nothing a user can act on."""
     sys.stderr.flush()

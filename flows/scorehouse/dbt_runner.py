@@ -194,8 +194,8 @@ class DbtProject:
         return options + (["--vars", json.dumps(self.dbt_vars)] if self.dbt_vars else [])
 
     def invoke_in_process(self, arguments: list[str], log: DbtLog) -> bool:
-        """Runs one command on the parse of this project, parsing first if none was made yet; dbt prints
-        nothing itself (`--log-level none`): its events reach `log`."""
+        """Runs one command on the parse of this project, parsing first if none was made yet (`parse` only
+        makes sure of that); dbt prints nothing itself (`--log-level none`): its events reach `log`."""
         from dbt.cli.main import dbtRunner  # seconds to import: only commands that run dbt pay for it
 
         with environment_set(self.warehouse_environment):
@@ -213,6 +213,8 @@ class DbtProject:
                         while len(parses) > KEPT_PARSES:
                             del parses[next(iter(parses))]
                     self.manifest = parses[parse_key]
+                if arguments == ["parse"]:
+                    return True
                 result = dbtRunner(manifest=self.manifest, callbacks=[log.forward_event]).invoke(
                     [*arguments, *self.options(), "--log-level", "none"]
                 )

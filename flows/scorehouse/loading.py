@@ -40,6 +40,12 @@ MANIFEST_TABLE = f"{RAW_SCHEMA}._loaded_files"
 class RawLoad:
     row_counts: dict[str, int]  # raw rows per entity after the load
     is_append_only: bool  # rows already loaded were all kept as they were: dbt may build incrementally
+    loaded_file_count: int  # files read: the new ones when append-only, else all of them
+
+    @property
+    def has_new_rows(self) -> bool:
+        """Whether the raw tables hold any row they did not hold before this load."""
+        return not self.is_append_only or self.loaded_file_count > 0
 
 
 @dataclass(frozen=True)
@@ -193,7 +199,7 @@ def load_raw_tables(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: 
             for entity_files in inputs
         }
         connection.execute("commit")
-    return RawLoad(row_counts, is_append_only)
+    return RawLoad(row_counts, is_append_only, len(new_files))
 
 
 @contextmanager

@@ -40,6 +40,9 @@ class RunRecord:
     published_rows: int | None
     failed_check: str | None
     message: str | None
+    # what the published tables follow from besides the raw rows (scoring_flow.publication_key), for a run
+    # that published or kept them
+    publication_key: str | None = None
 
 
 def column_definitions() -> str:
@@ -54,6 +57,9 @@ def record_run(run_log_path: Path, record: RunRecord) -> None:
     values = asdict(record)
     with duckdb.connect(str(run_log_path)) as connection:
         connection.execute(f"create table if not exists {RUN_LOG_TABLE} ({column_definitions()})")
+        # a run log from before a column existed gains it, at the end, where RunRecord has it
+        for column in column_definitions().split(", "):
+            connection.execute(f"alter table {RUN_LOG_TABLE} add column if not exists {column}")
         connection.execute("begin")
         connection.execute(f"delete from {RUN_LOG_TABLE} where run_id = ?", [record.run_id])
         connection.execute(
@@ -80,6 +86,15 @@ def read_runs(run_log_path: Path) -> list[dict]:
         cursor = connection.execute(f"select * from {RUN_LOG_TABLE} order by started_at, run_id")
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def last_publication_key(run_log_path: Path) -> str | None:
+    """The publication key of the last finished run when it published or kept the BI tables; None when it
+    failed or was interrupted (what it left in the working warehouse is unknown) or there was none."""
+    finished = [run for run in read_runs(run_log_path) if run["status"] != RUNNING] if run_log_path.exists() else []
+    if not finished or finished[-1]["status"] not in ("published", "unchanged"):
+        return None
+    return finished[-1].get("publication_key")
 
 
 def has_publication(run_log_path: Path) -> bool:

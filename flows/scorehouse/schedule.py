@@ -29,7 +29,7 @@ from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_T
 from pydantic import ValidationError
 
 from scorehouse.errors import UserFacingError
-from scorehouse.scoring_flow import refresh_scores
+from scorehouse.scoring_flow import refresh_flow
 
 LOCAL_HOST = "127.0.0.1"
 # refreshes of one warehouse must queue, not overlap; the flow's file lock only refuses the second one
@@ -82,7 +82,7 @@ def refresh_deployment(
         "dbt_vars": dict(dbt_vars),
         "target_name": target_name,
     }
-    return refresh_scores.to_deployment(
+    return refresh_flow.to_deployment(
         name=name,
         schedule=validated_schedule(cron, timezone),
         concurrency_limit=DEPLOYMENT_CONCURRENCY_LIMIT,
@@ -116,24 +116,6 @@ def wait_until_healthy(api_url: str, server: subprocess.Popen[bytes], log_path: 
         f"the local Prefect server did not answer within {allowance} s; see {log_path}, and set "
         "PREFECT_API_URL to a running Prefect server or raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
     )
-
-
-def start_temporary_prefect_server() -> None:
-    """Without PREFECT_API_URL, Prefect records a flow's runs in a temporary local server that it starts on
-    first use and stops at exit. Started here, before the flow, so that a server that cannot start ends in one
-    sentence instead of a traceback from inside the flow."""
-    if PREFECT_API_URL.value():
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    try:
-        SubprocessASGIServer().start()
-    except (RuntimeError, httpx.HTTPError) as error:
-        raise PrefectServerFailed(
-            "the temporary Prefect server that records the refresh did not start within "
-            f"{PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()} s; set PREFECT_API_URL to a running "
-            "Prefect server, or raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS on a busy machine"
-        ) from error
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:

@@ -1,4 +1,5 @@
-"""The refresh job as one Prefect flow: check the input contract and the settings, load the raw files,
+"""The refresh job as one Prefect flow (a Prefect flow run when a Prefect server records it, plain calls in
+this process otherwise: scorehouse.orchestration): check the input contract and the settings, load the raw files,
 `dbt build` (models and their tests together; staging checks and quarantines every row), gate the delivery
 with Great Expectations, fit the predictive models on what dbt built and `dbt build` the scores that read
 them with the score history, publish the BI tables all at once, and record the run. All customer-level
@@ -18,23 +19,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import yaml
-from prefect import Task, flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
-from prefect.client.schemas.objects import TaskRun
+from prefect import flow
 from prefect.runtime import flow_run
-from prefect.states import State
 
-from scorehouse.churn_model import FITTED, ChurnModelFit, fit_churn_model
 from scorehouse.contract import ContractError, EntityFiles, check_data_dir
 from scorehouse.customer_value_fitting import fit_customer_value, log_fit_outcomes
 from scorehouse.dbt_runner import PROJECT_DIR, REFRESH_BUILD, DbtFailed, DbtProject
 from scorehouse.errors import UserFacingError
 from scorehouse.loading import RawLoad
 from scorehouse.loading import logger as loading_logger
+from scorehouse.orchestration import recorded_by_prefect_when_configured, run_logger, step
 from scorehouse.quality_gates import (
     ExpectationOutcome,
     GateResult,
@@ -44,7 +42,14 @@ from scorehouse.quality_gates import (
     scored_as_of,
 )
 from scorehouse.report import Report, write_report
-from scorehouse.run_log import RUNNING, RunRecord, has_publication, mark_interrupted_runs, record_run
+from scorehouse.run_log import (
+    RUNNING,
+    RunRecord,
+    has_publication,
+    last_publication_key,
+    mark_interrupted_runs,
+    record_run,
+)
 from scorehouse.warehouse_targets import (
     Publication,
     WarehousePaths,
@@ -52,6 +57,9 @@ from scorehouse.warehouse_targets import (
     configured_target_name,
     target_named,
 )
+
+if TYPE_CHECKING:
+    from scorehouse.churn_model import ChurnModelFit
 
 DEFAULT_WAREHOUSE_DIR = PROJECT_DIR / "warehouse"
 STAGED_TABLES = {
@@ -67,8 +75,6 @@ STAGED_TABLES = {
 # score history with the marts built on it, which dbt orders after the tests of every other published mart.
 FITTED_MODELS_SELECTOR = "tag:uses_fitted_models+"
 HISTORY_SELECTOR = "fct_customer_score_history+"
-TRANSIENT_RETRIES = 2
-TRANSIENT_RETRY_DELAY_SECONDS = 5
 
 
 def describe_outcome(outcome: ExpectationOutcome) -> str:
@@ -112,23 +118,6 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, duckdb.IOException) and "lock" in message.lower()
 
 
-def retry_when_transient(task: Task, task_run: TaskRun, state: State) -> bool:
-    try:
-        state.result()
-    except Exception as error:  # noqa: BLE001 - the state's own failure, classified here
-        return is_transient(error)
-    return False
-
-
-# Tasks that open the working warehouse retry a lock or I/O hiccup; anything else fails at once.
-WAREHOUSE_TASK_OPTIONS: dict[str, Any] = {
-    "cache_policy": NO_CACHE,
-    "retries": TRANSIENT_RETRIES,
-    "retry_delay_seconds": TRANSIENT_RETRY_DELAY_SECONDS,
-    "retry_condition_fn": retry_when_transient,
-}
-
-
 def failed_check(error: BaseException) -> str:
     """The name of the check that stopped a run, for the run log."""
     if isinstance(error, GateFailed):
@@ -144,6 +133,14 @@ def project_vars(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     """dbt vars as a run sees them: the defaults of dbt_project.yml with the run's overrides on top."""
     defaults = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
     return {**defaults, **(overrides or {})}
+
+
+def publication_key(dbt: DbtProject, target_name: str, dbt_vars: Mapping[str, Any] | None) -> str:
+    """What a refresh's outputs follow from besides the raw rows: the target, the as-of date ('today' is the
+    UTC date, as dbt resolves it) and the project's files, vars and settings (dbt's parse key). Two runs with
+    the same key on the same rows publish the same tables."""
+    as_of = configured_as_of_date(dbt_vars) or datetime.now(UTC).date()
+    return f"{target_name}:{as_of.isoformat()}:{dbt.parse_key()}"
 
 
 def gate_settings(dbt_vars: Mapping[str, Any]) -> GateSettings:
@@ -168,22 +165,23 @@ def refresh_lock(lock_path: Path) -> Iterator[None]:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
-@task(cache_policy=NO_CACHE)
+@step()
 def check_inputs(data_dir: Path) -> list[EntityFiles]:
     """Stops the run before anything is written when the files break the input contract."""
     inputs = check_data_dir(data_dir)
-    get_run_logger().info(
+    run_logger().info(
         "input contract met: %s",
         ", ".join(f"{files.entity.name} ({len(files.paths)} file(s))" for files in inputs if files.paths),
     )
     return inputs
 
 
-@task(**WAREHOUSE_TASK_OPTIONS)
+@step(is_transient)
 def check_settings(dbt: DbtProject) -> GateSettings:
-    """Parses the project and validates the dbt vars before loading, so a bad setting leaves the warehouse
-    untouched, and creates the SQL functions the warehouse lacks (dbt's prepare_run)."""
-    dbt.run(["run-operation", "prepare_run"], get_run_logger())
+    """Parses the project, which validates every dbt var before anything is loaded, so a bad setting leaves
+    the warehouse untouched: dbt renders the on-run-start hook (prepare_run, which validates them) while it
+    parses. The builds run on this parse."""
+    dbt.run(["parse"], run_logger())
     return gate_settings(project_vars(dbt.dbt_vars))
 
 
@@ -217,12 +215,12 @@ def forwarded_to_run_log(
         source.propagate = propagate
 
 
-@task(**WAREHOUSE_TASK_OPTIONS)
+@step(is_transient)
 def load_inputs(target: WarehouseTarget, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
     # Spark loads in a process of its own, whose per-file lines stay there
-    with forwarded_to_run_log(loading_logger, get_run_logger()):
+    with forwarded_to_run_log(loading_logger, run_logger()):
         raw_load = target.call(target.load_raw_tables, inputs, loaded_at)
-    get_run_logger().info(
+    run_logger().info(
         "%s raw rows in %s: %s", "appended new files;" if raw_load.is_append_only else "reloaded all;",
         target.name, raw_load.row_counts,
     )
@@ -232,7 +230,7 @@ def load_inputs(target: WarehouseTarget, inputs: list[EntityFiles], loaded_at: d
 def enforce(result: GateResult) -> None:
     """Logs a gate's outcome and stops the run when it failed."""
     met = len(result.expectations) - len(result.failures)
-    get_run_logger().info("%s quality gate: %d of %d expectations met", result.gate, met, len(result.expectations))
+    run_logger().info("%s quality gate: %d of %d expectations met", result.gate, met, len(result.expectations))
     if not result.success:
         raise GateFailed(result)
 
@@ -244,7 +242,7 @@ def configured_as_of_date(dbt_vars: Mapping[str, Any] | None) -> date | None:
     return None if as_of_date == "today" else date.fromisoformat(as_of_date)
 
 
-@task(cache_policy=NO_CACHE)
+@step()
 def delivery_gate(target: WarehouseTarget, now: datetime, as_of_date: date | None, settings: GateSettings) -> None:
     """Gates the rows this run loaded (their load time is the run's clock) as staging checked them, and the
     freshness of the staged orders as of the moment the run scores as of."""
@@ -258,26 +256,29 @@ def refresh_build(selection: list[str], full_refresh: bool) -> list[str]:
     return [*REFRESH_BUILD, *selection, *(["--full-refresh"] if full_refresh else [])]
 
 
-@task(**WAREHOUSE_TASK_OPTIONS)
+@step(is_transient)
 def build_models(dbt: DbtProject, full_refresh: bool) -> None:
     """`dbt build` of everything but the score history and the models that read fitted models: seeds,
     models and data tests in DAG order, so nothing downstream of a failing test is built. Incremental
     models take only the new rows unless `full_refresh`."""
-    dbt.run(refresh_build(["--exclude", FITTED_MODELS_SELECTOR, HISTORY_SELECTOR], full_refresh), get_run_logger())
+    dbt.run(refresh_build(["--exclude", FITTED_MODELS_SELECTOR, HISTORY_SELECTOR], full_refresh), run_logger())
 
 
-@task(**WAREHOUSE_TASK_OPTIONS)
+@step(is_transient)
 def fit_models(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None, trained_at: datetime) -> ChurnModelFit:
     """Fits the churn model on the training set build_models made and stores it as a new version. A
     training set too small or with one outcome only is recorded as a skipped version and logged as a
     warning: the run goes on with empty churn probabilities. Then fits the customer value models
     (scorehouse.customer_value_fitting), whose failed fits are warnings too."""
+    # scikit-learn takes seconds to import: a run with nothing to rebuild does not pay for it
+    from scorehouse.churn_model import FITTED, fit_churn_model
+
     settings = project_vars(dbt_vars)
     fit = target.call(
         fit_churn_model, target, list(settings["churn_model_features"]),
         settings["churn_model_min_training_customers"], trained_at,
     )
-    logger = get_run_logger()
+    logger = run_logger()
     if fit.status == FITTED:
         logger.info("churn model version %d: %s", fit.model_version, fit.message)
     else:
@@ -286,25 +287,25 @@ def fit_models(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None, trai
     return fit
 
 
-@task(**WAREHOUSE_TASK_OPTIONS)
+@step(is_transient)
 def build_scores(dbt: DbtProject, full_refresh: bool) -> None:
     """`dbt build` of the models that read fitted models (scored from the versions fit_models wrote), of
     what depends on them, and of the score history with the marts built on it. The history depends on every
     other published mart (fct_customer_score_history.sql), so dbt records it only once their tests have
     passed: it only ever records scores that are about to be published."""
-    dbt.run(refresh_build(["--select", FITTED_MODELS_SELECTOR, HISTORY_SELECTOR], full_refresh), get_run_logger())
+    dbt.run(refresh_build(["--select", FITTED_MODELS_SELECTOR, HISTORY_SELECTOR], full_refresh), run_logger())
 
 
-@task(**WAREHOUSE_TASK_OPTIONS)
+@step(is_transient)
 def publish_outputs(target: WarehouseTarget, run_id: str, published_at: datetime) -> Publication:
     publication = target.call(target.publish, run_id, published_at)
-    get_run_logger().info(
+    run_logger().info(
         "%s %s", "published" if publication.is_new else "outputs unchanged, kept", publication.location
     )
     return publication
 
 
-@task(**WAREHOUSE_TASK_OPTIONS)
+@step(is_transient)
 def accept_load(target: WarehouseTarget, accepted_at: datetime) -> None:
     """Only now may the next load append to this one's files: until a run gets here, every later run
     reloads and checks all rows again, so a refused or half-processed delivery is never published by a
@@ -326,10 +327,10 @@ def summarize(target: WarehouseTarget) -> tuple[dict[str, int], dict[str, int], 
     return staged, dict(sorted(quarantined.items())), summary
 
 
-@task(cache_policy=NO_CACHE)
+@step()
 def write_html_report(target: WarehouseTarget, written_at: datetime) -> Report:
     report = write_report(target, written_at)
-    get_run_logger().info("report written to %s (%d charts)", report.path, report.chart_count)
+    run_logger().info("report written to %s (%d charts)", report.path, report.chart_count)
     return report
 
 
@@ -340,11 +341,11 @@ def write_report_or_warn(target: WarehouseTarget) -> tuple[Report | None, str | 
         return write_html_report(target, utc_now()), None
     except Exception as error:  # noqa: BLE001 - any failure of this last, secondary step
         message = f"the HTML report was not written: {error}"
-        get_run_logger().warning(message)
+        run_logger().warning(message)
         return None, message
 
 
-@task(cache_policy=NO_CACHE)
+@step()
 def read_results(target: WarehouseTarget) -> tuple[dict[str, int], dict[str, int], list[dict[str, Any]]]:
     return target.call(summarize, target)
 
@@ -354,7 +355,7 @@ def utc_now() -> datetime:
 
 
 @flow(name="refresh-scores")
-def refresh_scores(
+def refresh_flow(
     data_dir: Path,
     warehouse_dir: Path = DEFAULT_WAREHOUSE_DIR,
     dbt_vars: dict[str, Any] | None = None,
@@ -379,6 +380,7 @@ def refresh_scores(
     raw_counts: dict[str, int] = {}
     with refresh_lock(paths.lock):
         mark_interrupted_runs(paths.run_log)
+        last_key = last_publication_key(paths.run_log)
         record_run(
             paths.run_log,
             RunRecord(run_id, started_at, None, RUNNING, str(data_dir), None, None, None, None, None, None),
@@ -386,14 +388,25 @@ def refresh_scores(
         try:
             inputs = check_inputs(Path(data_dir))
             dbt = target.dbt_project(dbt_vars)
-            settings = check_settings(dbt)
+            key = publication_key(dbt, target.name, dbt_vars)
+            # the last run published with the same project, vars, settings and as-of date, which its parse
+            # validated, and its outputs are what is published
+            as_last_published = not full_refresh and key == last_key
+            settings = gate_settings(project_vars(dbt_vars)) if as_last_published else check_settings(dbt)
             raw_load = load_inputs(target, inputs, now)
             raw_counts = raw_load.row_counts
-            rebuild = full_refresh or not raw_load.is_append_only
-            build_models(dbt, rebuild)
+            nothing_to_rebuild = as_last_published and not raw_load.has_new_rows
+            if nothing_to_rebuild:
+                run_logger().info(
+                    "no new rows, and the same project, settings and as-of date as the last run, which published: "
+                    "nothing to rebuild; its tables stand once the delivery gate passes"
+                )
+            else:
+                build_models(dbt, full_refresh or not raw_load.is_append_only)
             delivery_gate(target, now, configured_as_of_date(dbt_vars), settings)
-            fit_models(target, dbt_vars, now)
-            build_scores(dbt, rebuild)
+            if not nothing_to_rebuild:
+                fit_models(target, dbt_vars, now)
+                build_scores(dbt, full_refresh or not raw_load.is_append_only)
             publication = publish_outputs(target, run_id, now)
             accept_load(target, now)
             staged, quarantined, summary = read_results(target)
@@ -414,7 +427,7 @@ def refresh_scores(
             RunRecord(
                 run_id, started_at, utc_now(), "published" if publication.is_new else "unchanged", str(data_dir),
                 sum(raw_counts.values()), sum(staged.values()), sum(quarantined.values()),
-                sum(publication.row_counts.values()), None, None,
+                sum(publication.row_counts.values()), None, None, key,
             ),
         )
         # after the run log, so the report shows this run
@@ -422,3 +435,6 @@ def refresh_scores(
     return RefreshResult(
         run_id, target.name, paths, publication, raw_counts, staged, quarantined, summary, report, report_error
     )
+
+
+refresh_scores = recorded_by_prefect_when_configured(refresh_flow)

@@ -1,8 +1,8 @@
 {% macro prepare_run() %}
-    {#- Runs at the start of every dbt invocation (on-run-start) and as the refresh's settings step
-        (`dbt run-operation prepare_run`): a bad var stops the run before anything is built or loaded, and
-        the SQL functions the warehouse lacks are created before staging or a quality gate needs them, with
-        the record of passed data tests. -#}
+    {#- The on-run-start hook, which dbt also renders while it parses the project: a bad var stops the
+        parse, and so the refresh's settings step, before anything is loaded. At the start of every dbt
+        invocation it creates the SQL functions the warehouse lacks, before staging or a quality gate needs
+        them, with the record of passed data tests. -#}
     {%- do scorehouse.validate_vars() -%}
     {%- for definitions in [scorehouse.create_warehouse_functions(), scorehouse.create_passed_data_tests()] -%}
         {%- if execute and definitions | trim -%}
