@@ -27,8 +27,8 @@ from scratch, the part of (b) that computes what (a) and (c) compute. It writes 
 c/b' and d/b with the project's goals to bench/results/comparison.md, and the same table into bench/README.md
 between its "latest results" markers, so the page always shows the latest measurement.
 
-Flow stage times come from Prefect's log lines: the flow runs its tasks one after another, so a stage lasts
-from the previous stage's "Finished in state" line (the flow's first line for the first stage) to its own.
+Flow stage times come from the refresh's log: with no Prefect server configured, each step logs
+`<step> finished after <seconds> s` (scorehouse.orchestration).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ RFM_PATH_SELECTOR = "+fct_customer_scores"
 FLOW_STAGES = (
     "check_inputs", "check_settings", "load_inputs", "build_models",
     "delivery_gate", "fit_models", "build_scores", "publish_outputs",
-    "read_results",
+    "accept_load", "read_results", "write_html_report",
 )
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 MEBIBYTE = 1024**2
@@ -88,11 +88,8 @@ ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 DBT_FINISHED = re.compile(r"Finished running .* \((?P<seconds>[\d.]+)s\)\.")
 # e.g. "12 of 127 OK created sql table model staging.stg_shop__orders_checked ..... [OK in 3.21s]"
 DBT_NODE = re.compile(r" \d+ of \d+ (?!START )(?P<node>.+?)\s\.*\s*\[[^\]]* in (?P<seconds>[\d.]+)s\]$")
-# e.g. "11:26:27.000 | INFO    | Task run 'build_models-565' - Finished in state Completed()"
-PREFECT_LINE = re.compile(
-    r"^(?P<clock>\d\d:\d\d:\d\d\.\d+) \| \w+ *\| (?P<kind>Flow|Task) run '(?P<run>[^']+)' - (?P<message>.*)$"
-)
-FINISHED_STATE = re.compile(r"^Finished in state (?P<state>\w+)")
+# e.g. "11:26:27.000 | INFO    | build_models finished after 63.2 s"
+STEP_LINE = re.compile(r"^[\d:.]+ \| \w+ *\| (?P<step>\w+) (?P<outcome>finished|failed) after (?P<seconds>[\d.]+) s$")
 EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception): ")
 
 
@@ -114,7 +111,7 @@ class Measurement:
 
 @dataclass(frozen=True)
 class StageTime:
-    state: str  # Prefect's final state of the task: Completed, Failed, ...
+    outcome: str  # finished or failed
     seconds: float
 
 
@@ -144,6 +141,8 @@ class ScaleResult:
     floor: BaselineResult | None = None  # (a) one DuckDB query on the full run's orders
     pandas: BaselineResult | None = None  # (c) pandas on the same orders
     rfm_path: BaselineResult | None = None  # (b') dbt's build of the RFM scores alone, from scratch
+    # a refresh right after the incremental one, with nothing new: what every refresh costs besides its work
+    nothing_new: RunResult | None = None
 
 
 def process_tree_rss_bytes(root_pid: int) -> int:
@@ -209,29 +208,12 @@ def slowest_nodes(log_text: str) -> list[tuple[str, float]]:
 
 
 def stage_times(log_text: str) -> dict[str, StageTime]:
-    """Seconds per flow task, in run order, from the clock times of Prefect's log lines."""
-    stages: dict[str, StageTime] = {}
-    starts: dict[str, timedelta] = {}
-    previous_end: timedelta | None = None
-    last_clock = timedelta()
-    for line in log_text.splitlines():
-        if not (match := PREFECT_LINE.match(line)):
-            continue
-        hours, minutes, seconds = match["clock"].split(":")
-        clock = timedelta(hours=int(hours), minutes=int(minutes), seconds=float(seconds))
-        while clock < last_clock:  # the run went past midnight
-            clock += timedelta(days=1)
-        last_clock = clock
-        if previous_end is None:
-            previous_end = clock  # the flow's first line
-        finished = FINISHED_STATE.match(match["message"])
-        if match["kind"] == "Task" and finished:
-            # a retried task logs a Finished line per attempt: the stage lasts until its last one
-            name = match["run"].rpartition("-")[0]
-            started = starts.setdefault(name, previous_end)
-            stages[name] = StageTime(finished["state"], (clock - started).total_seconds())
-            previous_end = clock
-    return stages
+    """Seconds per flow step, from the lines each step logs when it ends."""
+    return {
+        match["step"]: StageTime(match["outcome"], float(match["seconds"]))
+        for line in log_text.splitlines()
+        if (match := STEP_LINE.match(line))
+    }
 
 
 def run_error(measurement: Measurement, log_text: str) -> str | None:
@@ -401,8 +383,11 @@ def benchmark(scale: Scale, work_dir: Path, scorehouse: str, regenerate: bool) -
         (held_back / f"{table}.parquet").rename(deliveries_dir / table / "part-2-new-orders.parquet")
     incremental = score(scale, "incremental", deliveries_dir, warehouse_dir, scorehouse)
     raw_rows = raw_row_counts(warehouse_dir / "scorehouse.duckdb")
+    nothing_new = None if incremental.error else score(scale, "nothing-new", deliveries_dir, warehouse_dir, scorehouse)
     rfm_path = None if incremental.error else build_rfm_path(scale, warehouse_dir)
-    return ScaleResult(scale, generation, full, incremental, raw_rows, incremental.error, floor, pandas, rfm_path)
+    return ScaleResult(
+        scale, generation, full, incremental, raw_rows, incremental.error, floor, pandas, rfm_path, nothing_new
+    )
 
 
 def stage_cell(measurement: Measurement | None, missing: str = "not run") -> str:
@@ -428,7 +413,9 @@ def report(results: list[ScaleResult]) -> str:
         "|---" * (10 + len(RAW_TABLES)) + "|",
     ]
     for result in results:
-        for label, run in (("full", result.full), ("incremental", result.incremental)):
+        for label, run in (
+            ("full", result.full), ("incremental", result.incremental), ("nothing new", result.nothing_new)
+        ):
             measurement = None if run is None else run.measurement
             first_row = label == "full"
             cells = [
@@ -452,7 +439,8 @@ def report(results: list[ScaleResult]) -> str:
             ]
             lines.append("| " + " | ".join(cells) + " |")
     runs = [(f"{result.scale.name} {label}", run) for result in results
-            for label, run in (("full", result.full), ("incremental", result.incremental)) if run is not None]
+            for label, run in (("full", result.full), ("incremental", result.incremental),
+                               ("nothing new", result.nothing_new)) if run is not None]
     lines += [
         "",
         "Flow stages, seconds:",
@@ -463,10 +451,14 @@ def report(results: list[ScaleResult]) -> str:
     for stage in FLOW_STAGES:
         cells = [
             "" if (stage_time := run.stages.get(stage)) is None
-            else f"{stage_time.seconds:,.1f}" + ("" if stage_time.state == "Completed" else f" ({stage_time.state})")
+            else f"{stage_time.seconds:,.1f}" + ("" if stage_time.outcome == "finished" else f" ({stage_time.outcome})")
             for _, run in runs
         ]
         lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    outside_steps = [
+        f"{run.measurement.seconds - sum(stage.seconds for stage in run.stages.values()):,.1f}" for _, run in runs
+    ]
+    lines.append("| outside the steps: start-up, imports, exit | " + " | ".join(outside_steps) + " |")
     for result in results:
         if result.error:
             lines += ["", f"{result.scale.name} failed: {result.error}"]
@@ -505,12 +497,14 @@ def comparison(results: list[ScaleResult]) -> str:
         "(a) and (c) score the orders of the full run. (b') is the part of (b) that computes what (a) and (c) "
         f"compute, built on its own afterwards (`dbt build --select {RFM_PATH_SELECTOR} --full-refresh`, all "
         "orders): staging with its checks and quarantine, the customer summaries and the R/F/M and composite "
-        "scores, with their tests. Peak memory: (a), (c) of their process, (b), (d) of the whole refresh.",
+        "scores, with their tests. A refresh with nothing new follows the incremental one on the same files: the "
+        "fixed cost of a refresh (start-up, orchestration, the delivery gate, the report). "
+        "Peak memory: (a), (c) of their process, (b), (d) of the whole refresh.",
         "",
         "| scale | (a) floor s | (b) full build s | dbt start-up s | (b') RFM path s | (c) pandas s "
         "| (d) incremental build s | b/a | b'/a | c/b | c/b' | d/b | full refresh s | incremental refresh s "
-        "| peak MiB a / b / c / d |",
-        "|---" * 15 + "|",
+        "| refresh with nothing new s | peak MiB a / b / c / d |",
+        "|---" * 16 + "|",
     ]
     for result in results:
         floor = None if result.floor is None else result.floor.compute_seconds
@@ -550,6 +544,7 @@ def comparison(results: list[ScaleResult]) -> str:
                        None if None in (build, incremental) else incremental < MAX_INCREMENTAL_OVER_BUILD * build),
             seconds_cell(None if result.full is None else result.full.measurement.seconds),
             seconds_cell(None if result.incremental is None else result.incremental.measurement.seconds),
+            seconds_cell(None if result.nothing_new is None else result.nothing_new.measurement.seconds),
             " / ".join("n/a" if peak is None else f"{peak / MEBIBYTE:,.0f}" for peak in peaks)
             + ("" if refresh_peak is None else
                f" (refresh goal < 8 GiB: {'met' if refresh_peak < MAX_PEAK_MEMORY_BYTES else 'missed'})"),
