@@ -12,7 +12,10 @@ of it from overlapping and, for the duckdb and spark targets, the warehouse itse
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import logging
+import sysconfig
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -135,12 +138,21 @@ def project_vars(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     return {**defaults, **(overrides or {})}
 
 
+def installed_code() -> list[tuple[str, int, int]]:
+    """scorehouse's own modules, which load and fit, and the folder of the installed packages, whose
+    modification time changes when a package is installed, upgraded or removed: by size and modification
+    time."""
+    paths = [*sorted(Path(__file__).parent.glob("*.py")), Path(sysconfig.get_paths()["purelib"])]
+    return [(str(path), (status := path.stat()).st_size, status.st_mtime_ns) for path in paths]
+
+
 def publication_key(dbt: DbtProject, target_name: str, dbt_vars: Mapping[str, Any] | None) -> str:
     """What a refresh's outputs follow from besides the raw rows: the target, the as-of date ('today' is the
-    UTC date, as dbt resolves it) and the project's files, vars and settings (dbt's parse key). Two runs with
-    the same key on the same rows publish the same tables."""
+    UTC date, as dbt resolves it), the project's files, vars and settings (dbt's parse key) and the installed
+    code. Two runs with the same key on the same rows publish the same tables."""
     as_of = configured_as_of_date(dbt_vars) or datetime.now(UTC).date()
-    return f"{target_name}:{as_of.isoformat()}:{dbt.parse_key()}"
+    code = hashlib.sha256(json.dumps(installed_code()).encode()).hexdigest()
+    return f"{target_name}:{as_of.isoformat()}:{dbt.parse_key()}:{code}"
 
 
 def gate_settings(dbt_vars: Mapping[str, Any]) -> GateSettings:
