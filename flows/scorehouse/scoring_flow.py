@@ -1,9 +1,10 @@
-"""The refresh job as one Prefect flow (a Prefect flow run when a Prefect server records it, plain calls in
-this process otherwise: scorehouse.orchestration): check the input contract and the settings, load the raw files,
+"""The refresh job as one Prefect flow: check the input contract and the settings, load the raw files,
 `dbt build` (models and their tests together; staging checks and quarantines every row), gate the delivery
 with Great Expectations, fit the predictive models on what dbt built and `dbt build` the scores that read
 them with the score history, publish the BI tables all at once, and record the run. All customer-level
-work happens in the warehouse, on any of the dbt targets (scorehouse.warehouse_targets).
+work happens in the warehouse, on any of the dbt targets (scorehouse.warehouse_targets). It is a Prefect
+flow run when a Prefect server records it, and plain calls in this process otherwise
+(scorehouse.orchestration).
 
 A warehouse directory holds the run log, the Data Docs of the last run, the lock that keeps two refreshes
 of it from overlapping and, for the duckdb and spark targets, the warehouse itself.
@@ -382,7 +383,8 @@ def refresh_flow(
     an earlier as-of date; injectable for tests. `target_name` is the dbt target (duckdb, postgres, spark;
     default: $SCOREHOUSE_TARGET, else duckdb). The build is incremental when the load only appended new
     files to a load an earlier run published; `full_refresh` rebuilds every model from all raw rows (needed
-    after editing a model or a seed that staging reads, such as order_statuses).
+    after editing a model or a seed that staging reads, such as order_statuses). A load that adds no row,
+    with the publication key of the last run, which published, rebuilds nothing (publication_key).
     """
     paths = WarehousePaths(Path(warehouse_dir))
     target = target_named(target_name or configured_target_name(), paths)
@@ -408,17 +410,18 @@ def refresh_flow(
             raw_load = load_inputs(target, inputs, now)
             raw_counts = raw_load.row_counts
             nothing_to_rebuild = as_last_published and not raw_load.has_new_rows
+            rebuild_in_full = full_refresh or not raw_load.is_append_only
             if nothing_to_rebuild:
                 run_logger().info(
                     "no new rows, and the same project, settings and as-of date as the last run, which published: "
                     "nothing to rebuild; its tables stand once the delivery gate passes"
                 )
             else:
-                build_models(dbt, full_refresh or not raw_load.is_append_only)
+                build_models(dbt, rebuild_in_full)
             delivery_gate(target, now, configured_as_of_date(dbt_vars), settings)
             if not nothing_to_rebuild:
                 fit_models(target, dbt_vars, now)
-                build_scores(dbt, full_refresh or not raw_load.is_append_only)
+                build_scores(dbt, rebuild_in_full)
             publication = publish_outputs(target, run_id, now)
             accept_load(target, now)
             staged, quarantined, summary = read_results(target)
