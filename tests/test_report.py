@@ -12,7 +12,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from prefect import flow
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
@@ -23,7 +22,6 @@ from scorehouse.cli import main
 from scorehouse.contract import ContractError
 from scorehouse.report import (
     REPORT_FILE_NAME,
-    Report,
     Table,
     fairness_section,
     migration_matrix,
@@ -32,7 +30,7 @@ from scorehouse.report import (
     value_validation_section,
 )
 from scorehouse.scoring_flow import RefreshResult, refresh_scores, write_report_or_warn
-from scorehouse.warehouse_targets import WarehousePaths, WarehouseTarget, target_named
+from scorehouse.warehouse_targets import WarehousePaths, target_named
 
 # The charts of a report on one as-of date: no migrations yet, and no validation or fairness charts.
 ONE_SNAPSHOT_CHARTS = {"chart-segments", "chart-rfm-grid", "chart-score-histogram"}
@@ -126,11 +124,6 @@ def test_a_failed_run_rewrites_the_report_saying_so(
     assert "Scores as of 2025-06-30" in html and 'id="chart-rfm-grid"' in html
 
 
-@flow(validate_parameters=False)
-def report_step_only(target: WarehouseTarget) -> tuple[Report | None, str | None]:
-    return write_report_or_warn(target)
-
-
 def test_a_report_that_cannot_be_written_is_a_warning_not_a_failure(
     known_answer_run: RefreshResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -141,7 +134,7 @@ def test_a_report_that_cannot_be_written_is_a_warning_not_a_failure(
         raise OSError("disk full")
 
     monkeypatch.setattr(scorehouse.report, "render_report", broken_render)
-    report, error = report_step_only(target_named("duckdb", WarehousePaths(warehouse_dir)))
+    report, error = write_report_or_warn(target_named("duckdb", WarehousePaths(warehouse_dir)))
     assert report is None and error == "the HTML report was not written: disk full"
     assert not (warehouse_dir / REPORT_FILE_NAME).exists()
 
