@@ -42,6 +42,11 @@ class RawLoad:
     is_append_only: bool  # rows already loaded were all kept as they were: dbt may build incrementally
     loaded_file_count: int  # files read: the new ones when append-only, else all of them
 
+    @classmethod
+    def reloaded(cls, row_counts: dict[str, int], inputs: list[EntityFiles]) -> RawLoad:
+        """A load that replaced every raw table from all the files."""
+        return cls(row_counts, is_append_only=False, loaded_file_count=sum(len(files.paths) for files in inputs))
+
     @property
     def has_new_rows(self) -> bool:
         """Whether the raw tables hold any row they did not hold before this load."""

@@ -105,7 +105,7 @@ class PostgresTarget(WarehouseTarget):
                 )
                 with csv_files[entity_files.entity.name].open(encoding="utf-8") as csv_file:
                     cursor.copy_expert(f"copy {table} from stdin with (format csv, header true)", csv_file)
-        return RawLoad(row_counts, is_append_only=False, loaded_file_count=sum(len(files.paths) for files in inputs))
+        return RawLoad.reloaded(row_counts, inputs)
 
     def write_table(self, qualified_name: str, rows: pa.Table, *, append: bool) -> None:
         """One transaction: the table is created when missing and emptied first unless `append`."""

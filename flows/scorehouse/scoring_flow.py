@@ -190,12 +190,11 @@ def check_inputs(data_dir: Path) -> list[EntityFiles]:
 
 
 @step(is_transient)
-def check_settings(dbt: DbtProject) -> GateSettings:
+def check_settings(dbt: DbtProject) -> None:
     """Parses the project, which validates every dbt var before anything is loaded, so a bad setting leaves
     the warehouse untouched: dbt renders the on-run-start hook (prepare_run, which validates them) while it
     parses. The builds run on this parse."""
     dbt.run(["parse"], run_logger())
-    return gate_settings(project_vars(dbt.dbt_vars))
 
 
 class RunLogForwarder(logging.Handler):
@@ -406,7 +405,8 @@ def refresh_flow(
             # the last run published with the same project, vars, settings and as-of date, which its parse
             # validated, and its outputs are what is published
             as_last_published = not full_refresh and key == last_key
-            settings = gate_settings(project_vars(dbt_vars)) if as_last_published else check_settings(dbt)
+            if not as_last_published:
+                check_settings(dbt)
             raw_load = load_inputs(target, inputs, now)
             raw_counts = raw_load.row_counts
             nothing_to_rebuild = as_last_published and not raw_load.has_new_rows
@@ -418,7 +418,7 @@ def refresh_flow(
                 )
             else:
                 build_models(dbt, rebuild_in_full)
-            delivery_gate(target, now, configured_as_of_date(dbt_vars), settings)
+            delivery_gate(target, now, configured_as_of_date(dbt_vars), gate_settings(project_vars(dbt_vars)))
             if not nothing_to_rebuild:
                 fit_models(target, dbt_vars, now)
                 build_scores(dbt, rebuild_in_full)

@@ -110,7 +110,7 @@ class SparkTarget(WarehouseTarget):
                 spark.sql(f"drop table if exists {table}")
                 typed_rows = rows.withColumn("_loaded_at", rows["_loaded_at"].cast("timestamp"))
                 typed_rows.write.format("parquet").saveAsTable(table)
-        return RawLoad(row_counts, is_append_only=False, loaded_file_count=sum(len(files.paths) for files in inputs))
+        return RawLoad.reloaded(row_counts, inputs)
 
     def write_table(self, qualified_name: str, rows: pa.Table, *, append: bool) -> None:
         """Spark reads the rows from a Parquet file, timestamps as Spark's `timestamp` like the raw tables,
