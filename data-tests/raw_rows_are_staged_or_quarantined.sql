@@ -8,6 +8,7 @@
     'nps_responses': 'stg_shop__nps_responses',
     'campaign_sends': 'stg_shop__campaign_sends',
     'campaign_responses': 'stg_shop__campaign_responses',
+    'customer_attributes': 'stg_shop__customer_attributes',
 } %}
 
 with

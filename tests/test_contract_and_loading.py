@@ -1,17 +1,23 @@
-"""The input contract check and the raw loader, on small files written by each test."""
+"""The input contract check and the raw loader, on small files written by each test; and the staging of the
+optional customer_attributes input, whose attribute columns the contract declares."""
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from conftest import copy_project, run_dbt_in_copy
 from scorehouse.contract import CONTRACT, KIND_DESCRIPTIONS, ContractError, check_data_dir
-from scorehouse.dbt_runner import PROJECT_DIR
+from scorehouse.dbt_runner import PROJECT_DIR, DbtFailed, run_dbt
+from scorehouse.duckdb_target import DuckDBTarget
 from scorehouse.loading import RawLoad, accept_loaded_files, load_raw_tables
+from scorehouse.warehouse_targets import WarehousePaths
 
 LOADED_AT = datetime(2026, 1, 1, 12, 0, 0)
 CUSTOMERS_CSV = "customer_id,created_at,country\nA,2025-01-01 10:00:00,US\nB,2025-02-01 10:00:00,GB\n"
@@ -96,7 +102,7 @@ def test_loading_keeps_values_lineage_and_absent_inputs(tmp_path: Path) -> None:
     assert first_load == RawLoad(
         {
             "customers": 2, "orders": 3, "order_items": 0, "events": 0, "nps_responses": 0,
-            "campaign_sends": 0, "campaign_responses": 0,
+            "campaign_sends": 0, "campaign_responses": 0, "customer_attributes": 0,
         }, is_append_only=False, loaded_file_count=3
     )
     # a second load of the same files keeps the rows, never duplicates them
@@ -160,7 +166,7 @@ def test_new_files_are_appended_and_any_other_change_reloads_everything(tmp_path
     assert reload == RawLoad(
         {
             "customers": 2, "orders": 3, "order_items": 0, "events": 0, "nps_responses": 0,
-            "campaign_sends": 0, "campaign_responses": 0,
+            "campaign_sends": 0, "campaign_responses": 0, "customer_attributes": 0,
         }, is_append_only=False, loaded_file_count=3
     )
     assert raw_order_loads(warehouse) == [("O1", latest), ("O2", latest), ("O4", latest)]
@@ -182,3 +188,103 @@ def test_a_load_no_refresh_accepted_is_loaded_again_in_full(tmp_path: Path) -> N
     accept_loaded_files(warehouse, later)
     assert load_raw_tables(warehouse, check_data_dir(data_dir), later + timedelta(days=1)).is_append_only
     assert {loaded_at for _, loaded_at in raw_order_loads(warehouse)} == {later}
+
+
+ATTRIBUTES_HEADER = "customer_id,is_loyalty_member,events_attended,social_engagement_score"
+
+
+def test_customer_attributes_are_typed_checked_and_versioned(tmp_path: Path) -> None:
+    """A hand-made delivery in two files, staged by dbt: each row staged or quarantined with its reason, the
+    later file's row of a customer winning, an empty value staged as null."""
+    data_dir = tmp_path / "data"
+    write_minimal_inputs(data_dir)
+    (data_dir / "customers.csv").write_text(
+        CUSTOMERS_CSV + "C,2025-03-01 10:00:00,DE\nD,2025-04-01 10:00:00,FR\n"
+    )
+    attributes_dir = data_dir / "customer_attributes"
+    attributes_dir.mkdir()
+    (attributes_dir / "part-1.csv").write_text(
+        f"{ATTRIBUTES_HEADER}\nA,true,3,12.5\nZ,false,0,1\n,true,1,2\nB,maybe,1,2\nC,f,0,0.25\nD,T,,\n"
+    )
+    (attributes_dir / "part-2.csv").write_text(f"{ATTRIBUTES_HEADER}\nC,1,2,7.5\n")
+    warehouse = tmp_path / "warehouse.duckdb"
+    raw_rows = load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT).row_counts["customer_attributes"]
+    # the staging of every input, and the data tests that it loses no row and knows every reason's policy
+    run_dbt(
+        [
+            "build", "--select", "+path:models/staging/shop", "row_checks", "raw_rows_are_staged_or_quarantined",
+            "quarantine_reasons_have_a_row_check", "--indirect-selection", "cautious",
+        ],
+        {"SCOREHOUSE_TARGET": "duckdb", "SCOREHOUSE_DUCKDB_PATH": str(warehouse)},
+        None,
+        logging.getLogger(__name__),
+        target_dir=tmp_path / "dbt",
+    )
+
+    first, second = str(attributes_dir / "part-1.csv"), str(attributes_dir / "part-2.csv")
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        staged_types = connection.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'staging' and table_name = 'stg_shop__customer_attributes' order by ordinal_position"
+        ).fetchall()
+        staged = connection.execute(
+            "select customer_id, is_loyalty_member, events_attended, social_engagement_score, source_file, "
+            "source_row_number from staging.stg_shop__customer_attributes order by customer_id"
+        ).fetchall()
+        quarantined = connection.execute(
+            "select source_file, source_row_number, record_key, quarantine_reason "
+            "from staging.stg_shop__quarantined_rows where source_table = 'customer_attributes' "
+            "order by source_file, source_row_number"
+        ).fetchall()
+    assert staged_types == [
+        ("customer_id", "VARCHAR"), ("is_loyalty_member", "BOOLEAN"), ("events_attended", "BIGINT"),
+        ("social_engagement_score", "DECIMAL(28,6)"), ("source_file", "VARCHAR"), ("source_row_number", "BIGINT"),
+        ("loaded_at", "TIMESTAMP"),
+    ]
+    assert staged == [
+        ("A", True, 3, Decimal("12.5"), first, 1),
+        ("C", True, 2, Decimal("7.5"), second, 1),
+        ("D", True, None, None, first, 6),
+    ]
+    assert quarantined == [
+        (first, 2, "Z", "unknown customer_id"),
+        (first, 3, None, "missing customer_id"),
+        (first, 4, "B", "invalid attribute value"),
+        (first, 5, "C", "older version of customer_id"),
+    ]
+    assert raw_rows == 7 == len(staged) + len(quarantined)
+
+
+def test_columns_customer_attributes_does_not_declare_are_ignored(tmp_path: Path) -> None:
+    """As for every input: an extra column is neither a contract error nor loaded, and a declared attribute the
+    file leaves out is loaded as null."""
+    data_dir = tmp_path / "data"
+    write_minimal_inputs(data_dir)
+    (data_dir / "customer_attributes.csv").write_text("customer_id,favourite_colour,is_loyalty_member\nA,blue,t\n")
+    warehouse = tmp_path / "warehouse.duckdb"
+    load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT)
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        raw = connection.execute("select * from raw.customer_attributes")
+        columns = [column[0] for column in raw.description]
+        rows = raw.fetchall()
+    assert columns == [
+        "customer_id", "is_loyalty_member", "events_attended", "social_engagement_score",
+        "_source_file", "_source_row_number", "_loaded_at",
+    ]
+    assert rows == [("A", "t", None, None, str(data_dir / "customer_attributes.csv"), 1, LOADED_AT)]
+
+
+def test_an_attribute_declared_as_text_stops_the_build_naming_it(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    sources = project / "models" / "staging" / "shop" / "_shop__sources.yml"
+    declared = "          - name: events_attended\n            data_type: integer\n"
+    assert declared in sources.read_text()
+    sources.write_text(sources.read_text().replace(declared, declared.replace("integer", "text")))
+    warehouse = DuckDBTarget(WarehousePaths(tmp_path / "warehouse"))
+    warehouse.paths.directory.mkdir()
+    with pytest.raises(DbtFailed) as failure:
+        run_dbt_in_copy(project, ["compile", "--select", "stg_shop__customer_attributes_checked"], warehouse, None)
+    assert str(failure.value) == (
+        "customer_attributes column 'events_attended' is declared as text in "
+        "models/staging/shop/_shop__sources.yml; declare it integer, number or boolean, the kinds a score can use."
+    )

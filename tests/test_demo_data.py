@@ -19,7 +19,10 @@ from scorehouse.scoring_flow import refresh_scores
 END_DATE = date(2026, 11, 23)
 HISTORY_START = "2023-11-23"
 DAY_AFTER_END = "2026-11-24"
-TABLES = ("customers", "orders", "order_items", "events", "nps_responses", "campaign_sends", "campaign_responses")
+TABLES = (
+    "customers", "orders", "order_items", "events", "nps_responses", "campaign_sends", "campaign_responses",
+    "customer_attributes",
+)
 TIMESTAMP_COLUMNS = {
     "customers": "created_at",
     "orders": "ordered_at",
@@ -54,6 +57,10 @@ PARQUET_TYPES = {
         ("campaign_id", "VARCHAR"), ("customer_id", "VARCHAR"), ("responded_at", "TIMESTAMP"),
         ("response_type", "VARCHAR"), ("revenue", "DECIMAL(12,2)"),
     ],
+    "customer_attributes": [
+        ("customer_id", "VARCHAR"), ("is_loyalty_member", "BOOLEAN"), ("events_attended", "INTEGER"),
+        ("social_engagement_score", "DOUBLE"),
+    ],
 }
 # What duckdb infers from the CSV text: integers widen, decimals become doubles.
 CSV_TYPE_CHANGES = {"INTEGER": "BIGINT", "DECIMAL(12,2)": "DOUBLE"}
@@ -68,6 +75,7 @@ DEFAULT_ROW_DIGESTS = {
     "nps_responses": "6d90d1e28d169538fe7d87d7725141e1",
     "campaign_sends": "21aa7d60c902759db89461671f54e3ac",
     "campaign_responses": "2d4b9a9d09fba3ee46cb81049883baf0",
+    "customer_attributes": "382b035b87ced44bb9c78874dd12b206",
 }
 
 
@@ -397,6 +405,56 @@ def test_loyal_customers_give_higher_nps(shop: duckdb.DuckDBPyConnection) -> Non
         """
     ).fetchone()
     assert loyal_score - one_order_score >= 0.8
+
+
+def test_customer_attributes_have_realistic_shapes(shop: duckdb.DuckDBPyConnection) -> None:
+    """Not every customer has a row; a quarter are loyalty members, likelier among frequent buyers without
+    being a copy of frequency; events attended are mostly none with a long tail, more for members; the
+    social engagement score is skewed and often unknown."""
+    assert _scalar(shop, "select count(*) from customer_attributes anti join customers using (customer_id)") == 0
+    assert _scalar(shop, "select count(*) - count(distinct customer_id) from customer_attributes") == 0
+    attributes = shop.execute(
+        """
+        with orders_per_customer as (
+            select customer_id, count(*) as orders from orders group by customer_id
+        ),
+        attributed as (
+            select customer_attributes.*, coalesce(orders_per_customer.orders, 0) as orders
+            from customer_attributes
+            left join orders_per_customer on customer_attributes.customer_id = orders_per_customer.customer_id
+        )
+        select
+            count(*) / (select count(*) from customers),
+            avg(cast(is_loyalty_member as int)),
+            avg(cast(is_loyalty_member as int)) filter (where orders <= 1),
+            avg(cast(is_loyalty_member as int)) filter (where orders >= 3),
+            count(*) filter (where is_loyalty_member and orders <= 1),
+            count(*) filter (where not is_loyalty_member and orders >= 3),
+            avg(cast(events_attended = 0 as int)),
+            max(events_attended),
+            avg(events_attended) filter (where is_loyalty_member)
+                / avg(events_attended) filter (where not is_loyalty_member),
+            avg(cast(social_engagement_score is null as int)),
+            avg(social_engagement_score) / median(social_engagement_score),
+            min(social_engagement_score)
+        from attributed
+        """
+    ).fetchone()
+    (
+        row_share, member_share, occasional_member_share, frequent_member_share, occasional_members,
+        frequent_non_members, no_event_share, most_events, member_event_ratio, social_missing_share,
+        social_mean_to_median, lowest_social,
+    ) = attributes
+    assert 0.8 <= row_share <= 0.9
+    assert 0.2 <= member_share <= 0.3
+    assert frequent_member_share >= 2 * occasional_member_share
+    assert occasional_members > 0 and frequent_non_members > 0
+    assert 0.65 <= no_event_share <= 0.85
+    assert most_events >= 15
+    assert member_event_ratio >= 3
+    assert 0.35 <= social_missing_share <= 0.45
+    assert social_mean_to_median >= 1.5
+    assert lowest_social >= 0
 
 
 def test_events_thin_out_after_customers_stop_ordering(shop: duckdb.DuckDBPyConnection) -> None:

@@ -74,6 +74,7 @@ STAGED_TABLES = {
     "nps_responses": "staging.stg_shop__nps_responses",
     "campaign_sends": "staging.stg_shop__campaign_sends",
     "campaign_responses": "staging.stg_shop__campaign_responses",
+    "customer_attributes": "staging.stg_shop__customer_attributes",
 }
 # Models that read what fit_models writes, and everything downstream of them, are built after it; so is the
 # score history with the marts built on it, which dbt orders after the tests of every other published mart.

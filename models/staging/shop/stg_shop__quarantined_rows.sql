@@ -7,6 +7,7 @@
     ('nps_responses', 'stg_shop__nps_responses_checked', 'customer_id'),
     ('campaign_sends', 'stg_shop__campaign_sends_checked', 'customer_id'),
     ('campaign_responses', 'stg_shop__campaign_responses_checked', 'customer_id'),
+    ('customer_attributes', 'stg_shop__customer_attributes_checked', 'customer_id'),
 ] %}
 
 with
