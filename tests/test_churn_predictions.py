@@ -469,7 +469,7 @@ def test_score_validation_covers_every_score_and_the_churn_model_beats_the_rfm_c
     better than the RFM composite, and its top decile churns more often than its bottom one."""
     validation = score_validation(demo_run)
     logging.getLogger(__name__).info("score validation on the demo data: %s", validation)
-    assert validation.keys() == {"rfm_composite", "churn_probability", "predicted_value"}
+    assert validation.keys() == {"rfm_composite", "churn_probability", "predicted_value", "composite_suggested_weights"}
     assert validation["churn_probability"]["auc"] > validation["rfm_composite"]["auc"]
     assert validation["churn_probability"]["lift"] > 1
     buyers_at_validation = read_working(
@@ -610,3 +610,29 @@ def test_a_churn_model_no_better_than_the_rfm_composite_warns_and_keeps_the_rfm_
     assert {row[2] for row in fallen_back} == {"rfm_rules"}
     assert {row[0]: row[1] for row in fallen_back} == by_rules
 
+
+
+def test_the_weight_review_proposes_rfm_weights_of_the_current_total_and_compares_both(demo_run: RefreshResult) -> None:
+    """On the demo data the review fits R, F and M (the default composite) and sets its suggestion beside the
+    current equal weights, with each weighting's ranking of the buyers at the validation cutoff. Which weights
+    win depends on the data; what must hold is the form of the proposal."""
+    rows = read_working(
+        demo_run,
+        "select criterion, current_weight, suggested_weight, is_reviewed, fit_status, validation_cutoff_date, "
+        "current_auc, suggested_auc, current_churn_capture_rate, suggested_churn_capture_rate, "
+        "current_revenue_capture_rate, suggested_revenue_capture_rate from marts.fct_score_weight_review "
+        "order by criterion",
+    )
+
+    assert [row[:2] for row in rows] == [("frequency_score", 1), ("monetary_score", 1), ("recency_score", 1)]
+    assert {row[3:6] for row in rows} == {(True, "fitted", CUTOFF_DATES["validation"])}
+    suggested = [row[2] for row in rows]
+    assert min(suggested) >= 0
+    assert sum(suggested) == pytest.approx(3.0, abs=1e-3)
+    for metric in rows[0][6:]:
+        assert 0 < metric <= 1
+    # the current weighting is the RFM composite, validated as such
+    (rfm_composite_auc,) = read_working(
+        demo_run, "select distinct auc from marts.fct_score_validation where score_name = 'rfm_composite'"
+    )[0]
+    assert rows[0][6] == rfm_composite_auc

@@ -107,13 +107,13 @@ def test_clean_staging_models_keep_every_column_of_their_checked_model(catalog: 
     """A clean staging model selects the columns its yml documents (rows_passing_checks), so a column added to
     the checked model but not documented there would be dropped without a word: the two must differ by
     quarantine_reason alone."""
-    calls = re.compile(r"rows_passing_checks\(ref\('(\w+)'\)\)")
+    calls = re.compile(r"rows_passing_checks\(ref\('(\w+)'\)")
     pairs = {
         model.stem: match[1]
         for model in (PROJECT_ROOT / "models").rglob("*.sql")
         if (match := calls.search(model.read_text()))
     }
-    assert len(pairs) == 6
+    assert len(pairs) == 7
 
     def columns(name: str) -> list[str]:
         return list(catalog["nodes"][f"model.scorehouse.{name}"]["columns"])
@@ -145,7 +145,7 @@ def test_exposures_read_published_marts_and_name_an_owner(manifest: dict[str, An
     # what flows/scorehouse/report.py reads
     assert report_reads == {
         "fct_segment_summary", "fct_rfm_grid", "fct_composite_score_histogram", "fct_segment_migrations",
-        "fct_score_validation", "fct_customer_value_validation", "fct_fairness_audit",
+        "fct_score_validation", "fct_customer_value_validation", "fct_fairness_audit", "fct_score_weight_review",
     }
 
 

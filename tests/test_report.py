@@ -28,6 +28,7 @@ from scorehouse.report import (
     render_report,
     validation_section,
     value_validation_section,
+    weight_review_section,
 )
 from scorehouse.scoring_flow import RefreshResult, refresh_scores, write_report_or_warn
 from scorehouse.warehouse_targets import WarehousePaths, target_named
@@ -225,6 +226,17 @@ def synthetic_tables() -> dict[str, Table]:
              ("country", "DE", "vip", "rate", True, None, None),
              ("gender", "female", "composite_score", "mean", False, None, None)],
         ),
+        "fct_score_weight_review": Table(
+            ["criterion", "criterion_label", "current_weight", "suggested_weight", "is_reviewed", "outcome_name",
+             "fit_status", "fit_message", "training_cutoff_date", "validation_cutoff_date", "current_auc",
+             "suggested_auc", "current_lift", "suggested_lift", "current_churn_capture_rate",
+             "suggested_churn_capture_rate", "current_revenue_capture_rate", "suggested_revenue_capture_rate"],
+            [(criterion, label, current, suggested, reviewed, "churned", "fitted", "fitted on 900 buyers",
+              date(2024, 4, 5), date(2024, 10, 2), 0.71, 0.74, 2.5, 3.25, 0.18, 0.2, 0.4, 0.45)
+             for criterion, label, current, suggested, reviewed in [
+                 ("monetary", "Spend", 2, 0.5, True), ("recency_days", "Recency", 1, 2.5, True),
+                 ("latest_nps_score", "NPS", 1, 1, False)]],
+        ),
     }
 
 
@@ -274,9 +286,20 @@ def test_value_validation_lists_the_groups_in_order_and_says_when_there_is_no_fi
     assert "not published" in value_validation_section(None).note
 
 
+def test_weight_review_sets_the_suggestion_beside_the_current_weights() -> None:
+    table = synthetic_tables()["fct_score_weight_review"]
+    section = weight_review_section(table)
+    assert section.table.rows == [("Spend", 2, 0.5, True), ("Recency", 1, 2.5, True), ("NPS", 1, 1, False)]
+    assert "AUC for churn 0.71 now, 0.74 suggested" in section.note
+    assert "churners in the riskiest decile 18.0% now, 20.0% suggested" in section.note
+    skipped = Table(table.columns, [row[:6] + ("skipped", "only 9 buyers") + row[8:] for row in table.rows])
+    assert weight_review_section(skipped).note == "No suggestion this run: only 9 buyers."
+
+
 def test_sections_without_data_say_why(tmp_path: Path) -> None:
     tables = synthetic_tables()
     del tables["fct_score_validation"], tables["fct_customer_value_validation"], tables["fct_fairness_audit"]
+    del tables["fct_score_weight_review"]
     tables["fct_rfm_grid"] = Table(["recency_score", "frequency_score", "customer_count"], [])
     tables["fct_segment_migrations"] = Table(["from_as_of_date", "to_as_of_date"], [])
     html, chart_count = render_report(tables, tmp_path / "no_run_log.duckdb", "duckdb", KNOWN_ANSWER_NOW)
@@ -285,6 +308,7 @@ def test_sections_without_data_say_why(tmp_path: Path) -> None:
     assert "marts.fct_score_validation is not published" in html
     assert "marts.fct_customer_value_validation is not published" in html
     assert "marts.fct_fairness_audit is not published" in html
+    assert "marts.fct_score_weight_review is not published" in html
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
-"""The same refresh on DuckDB, PostgreSQL and Spark, on the same generated data, gives the same scores and
-segments, customer by customer; PostgreSQL's BI role reads what is published and nothing else.
+"""The same refresh on DuckDB, PostgreSQL and Spark, on the same generated data and score criteria, gives the
+same scores, contributions and segments, customer by customer; PostgreSQL's BI role reads what is published
+and nothing else.
 
 The PostgreSQL server is the project's own throwaway one (scripts/postgres-server); Spark is a local
 session (pyspark), as the profile's spark target describes.
@@ -7,6 +8,7 @@ session (pyspark), as the profile's spark target describes.
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
@@ -21,7 +23,8 @@ import psycopg2
 import pytest
 from psycopg2 import errors
 
-from scorehouse import demo_data
+from conftest import copy_project
+from scorehouse import dbt_runner, demo_data
 from scorehouse.dbt_runner import PROJECT_DIR
 from scorehouse.scoring_flow import GateFailed, RefreshResult, refresh_scores
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehousePaths, WarehouseTarget, target_named
@@ -35,6 +38,22 @@ NOW = datetime(2026, 1, 1, 6, 0, 0)
 # same sample
 VARS = {"as_of_date": END_DATE.isoformat(), "raw_row_defect_tolerance": 0.01, "model_fit_max_customers": 400}
 COMPOSITE_TOLERANCE = 1e-9
+# The composite on criteria of every normalisation, a fitted prediction and the customer_attributes file, so
+# that every target computes the contributions, the explanations and the weight review the same way.
+SCORE_CRITERIA = [
+    {"criterion": "monetary", "label": "Spend", "weight": "2", "direction": "higher_is_better",
+     "normalisation": "bucket"},
+    {"criterion": "recency_days", "label": "Recency", "weight": "1", "direction": "lower_is_better",
+     "normalisation": "percentile_rank"},
+    {"criterion": "latest_nps_score", "label": "NPS", "weight": "1", "direction": "higher_is_better",
+     "normalisation": "min_max", "lower_bound": "0", "upper_bound": "10", "missing_value_counts_as": "0.5"},
+    {"criterion": "is_loyalty_member", "label": "Loyalty", "weight": "1", "direction": "higher_is_better",
+     "normalisation": "boolean"},
+    {"criterion": "social_engagement_score", "label": "Social", "weight": "0.5", "direction": "higher_is_better",
+     "normalisation": "percentile_rank"},
+    {"criterion": "churn_probability", "label": "Churn risk", "weight": "1", "direction": "lower_is_better",
+     "normalisation": "min_max", "lower_bound": "0", "upper_bound": "1"},
+]
 POSTGRES_SERVER = PROJECT_DIR / "scripts" / "postgres-server"
 PUBLISHED_TABLE_NAMES = [table.split(".")[1] for table in PUBLISHED_TABLES]
 # table name -> (column names, rows), as BI reads it
@@ -77,16 +96,24 @@ def runs(
     postgres_server: None, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, RefreshResult]:
     reset_postgres(WarehousePaths(tmp_path_factory.mktemp("postgres_reset")))
-    return {
-        target_name: refresh_scores(
-            data_dir=shared_data,
-            warehouse_dir=tmp_path_factory.mktemp(target_name),
-            dbt_vars=VARS,
-            now=NOW,
-            target_name=target_name,
-        )
-        for target_name in TARGETS
-    }
+    project_dir = copy_project(tmp_path_factory.mktemp("targets_project"))
+    with (project_dir / "seeds" / "score_criteria.csv").open("r+", newline="") as seed:
+        header = seed.readline().strip().split(",")
+        writer = csv.DictWriter(seed, fieldnames=header)
+        writer.writerows(SCORE_CRITERIA)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dbt_runner, "PROJECT_DIR", project_dir)
+        patch.setattr(dbt_runner, "PROFILES_DIR", project_dir / "profiles")
+        return {
+            target_name: refresh_scores(
+                data_dir=shared_data,
+                warehouse_dir=tmp_path_factory.mktemp(target_name),
+                dbt_vars=VARS,
+                now=NOW,
+                target_name=target_name,
+            )
+            for target_name in TARGETS
+        }
 
 
 def read_published_tables(target: WarehouseTarget, table_names: list[str]) -> PublishedTables:
@@ -123,6 +150,24 @@ def test_every_target_stages_and_quarantines_the_same_rows(runs: dict[str, Refre
         assert runs[target_name].raw_row_counts == duckdb_run.raw_row_counts
         assert runs[target_name].staged_row_counts == duckdb_run.staged_row_counts
         assert runs[target_name].quarantined_row_counts == duckdb_run.quarantined_row_counts
+
+
+@pytest.mark.parametrize("target_name", ["postgres", "spark"])
+def test_every_target_stages_the_same_customer_attributes(runs: dict[str, RefreshResult], target_name: str) -> None:
+    """The generated customer_attributes file, typed by the kinds the source declares: booleans, whole numbers
+    and decimals, empty values as null."""
+    staged = {}
+    for name in ("duckdb", target_name):
+        target = target_named(runs[name].target_name, runs[name].paths)
+        rows = target.call(
+            target.query,
+            "select customer_id, is_loyalty_member, events_attended, social_engagement_score "
+            "from staging.stg_shop__customer_attributes",
+        )
+        staged[name] = sorted(rows, key=lambda row: row[0])
+    assert len(staged["duckdb"]) > 1_000
+    assert any(row[3] is None for row in staged["duckdb"]) and any(row[1] for row in staged["duckdb"])
+    assert staged[target_name] == staged["duckdb"]
 
 
 @pytest.mark.parametrize("target_name", ["postgres", "spark"])

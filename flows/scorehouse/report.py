@@ -29,7 +29,7 @@ from scorehouse.run_log import read_runs
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehouseTarget
 
 REPORT_FILE_NAME = "report.html"
-# Read when published; the last three are optional: their sections say so when a version lacks them.
+# Read when published; the last four are optional: their sections say so when a version lacks them.
 REPORT_TABLES = (
     "fct_segment_summary",
     "fct_rfm_grid",
@@ -38,6 +38,14 @@ REPORT_TABLES = (
     "fct_score_validation",
     "fct_customer_value_validation",
     "fct_fairness_audit",
+    "fct_score_weight_review",
+)
+# (column of fct_score_weight_review without its current_/suggested_ prefix, how the report names it)
+WEIGHTING_METRICS = (
+    ("auc", "AUC for churn"),
+    ("lift", "churn lift, riskiest ÷ safest decile"),
+    ("churn_capture_rate", "churners in the riskiest decile"),
+    ("revenue_capture_rate", "revenue of the top decile"),
 )
 RECENT_RUN_COUNT = 10
 
@@ -302,6 +310,35 @@ def fairness_section(table: Table | None) -> Section:
     return Section(title, table=Table(columns, rows), note=note)
 
 
+def weight_review_section(table: Table | None) -> Section:
+    """The composite's current weights beside the suggested ones (fct_score_weight_review), and how the
+    composite ranks the buyers at the validation cutoff under each: the analyst decides."""
+    title = "Score weights: current and suggested"
+    if table is None:
+        return Section(title, note="marts.fct_score_weight_review is not published by this version; nothing to show.")
+    criteria = table.records()
+    if not criteria:
+        return Section(title, note="marts.fct_score_weight_review is empty: the composite has no criterion.")
+    review = criteria[0]
+    if review["fit_status"] != "fitted":
+        return Section(title, note=f"No suggestion this run: {review['fit_message']}.")
+    weights = Table(
+        ["criterion_label", "current_weight", "suggested_weight", "is_reviewed"],
+        [(row["criterion_label"], row["current_weight"], row["suggested_weight"], row["is_reviewed"])
+         for row in criteria],
+    )
+    comparison = "; ".join(
+        f"{name} {format_cell(metric, review[f'current_{metric}'])} now, "
+        f"{format_cell(metric, review[f'suggested_{metric}'])} suggested"
+        for metric, name in WEIGHTING_METRICS
+    )
+    note = (f"Fitted to predict {review['outcome_name']} after the training cutoff "
+            f"{plain(review['training_cutoff_date'])}; the composite at the validation cutoff "
+            f"{plain(review['validation_cutoff_date'])}: {comparison}. "
+            "Nothing is applied: copy the weights you choose into seeds/score_criteria.csv.")
+    return Section(title, table=weights, note=note)
+
+
 def gate_outcome(run: dict[str, Any]) -> str:
     """What the quality gates said in one run: a run that published passed both, since each gate stops the
     run on failure; a failed run names the check that stopped it (a gate or another step)."""
@@ -402,6 +439,7 @@ def render_report(
         validation_section(tables.get("fct_score_validation")),
         value_validation_section(tables.get("fct_customer_value_validation")),
         fairness_section(tables.get("fct_fairness_audit")),
+        weight_review_section(tables.get("fct_score_weight_review")),
     ]
     runs = read_runs(run_log_path) if run_log_path.exists() else []
     last_run = runs[-1] if runs else None

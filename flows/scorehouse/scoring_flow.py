@@ -282,9 +282,12 @@ def fit_models(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None, trai
     """Fits the churn model on the training set build_models made and stores it as a new version. A
     training set too small or with one outcome only is recorded as a skipped version and logged as a
     warning: the run goes on with empty churn probabilities. Then fits the customer value models
-    (scorehouse.customer_value_fitting), whose failed fits are warnings too."""
-    # scikit-learn takes seconds to import: a run with nothing to rebuild does not pay for it
+    (scorehouse.customer_value_fitting) and the suggested score weights (scorehouse.score_weights), whose
+    failed fits are warnings too."""
+    # scikit-learn and SciPy take seconds to import: a run with nothing to rebuild does not pay for them
     from scorehouse.churn_model import FITTED, fit_churn_model
+    from scorehouse.score_weights import FITTED as WEIGHTS_FITTED
+    from scorehouse.score_weights import fit_score_weights
 
     settings = project_vars(dbt_vars)
     fit = target.call(
@@ -297,6 +300,9 @@ def fit_models(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None, trai
     else:
         logger.warning("churn model version %d %s: %s", fit.model_version, fit.status, fit.message)
     log_fit_outcomes(target.call(fit_customer_value, target, settings, trained_at), logger)
+    weight_fit = target.call(fit_score_weights, target, settings, trained_at)
+    log = logger.info if weight_fit.status == WEIGHTS_FITTED else logger.warning
+    log("score weight review version %d %s: %s", weight_fit.model_version, weight_fit.status, weight_fit.message)
     return fit
 
 

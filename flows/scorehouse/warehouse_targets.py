@@ -32,6 +32,7 @@ DEFAULT_TARGET = "duckdb"
 PUBLISHED_TABLES = (
     "marts.dim_customer_segments",
     "marts.fct_customer_scores",
+    "marts.fct_customer_score_contributions",
     "marts.fct_customer_rfm_scores",
     "marts.fct_segment_summary",
     "marts.fct_cross_sell_candidates",
@@ -47,6 +48,7 @@ PUBLISHED_TABLES = (
     "marts.fct_campaign_segment_results",
     "marts.fct_fairness_audit",
     "marts.fct_score_validation",
+    "marts.fct_score_weight_review",
     "marts.fct_customer_value_validation",
     "marts.fct_rfm_grid",
     "marts.fct_composite_score_histogram",

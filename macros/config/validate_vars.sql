@@ -7,6 +7,8 @@
     {%- do scorehouse.rfm_cut_point_dimensions() -%}
     {%- do scorehouse.composite_weights() -%}
     {%- do scorehouse.numeric_var('vip_top_percent', 0, 100) -%}
+    {%- do scorehouse.numeric_var('high_composite_min_score', 0, 100) -%}
+    {%- do scorehouse.numeric_var('nps_answer_window_days', 1, 36500, whole_number=true) -%}
     {%- do scorehouse.cross_sell_settings() -%}
     {%- do scorehouse.trend_windows() -%}
     {%- do scorehouse.numeric_var('migration_snapshot_count', 2, 100, whole_number=true) -%}
@@ -28,6 +30,8 @@
     {%- do scorehouse.numeric_var('value_min_repeat_customers', 1, 1000000000, whole_number=true) -%}
     {%- do scorehouse.model_fit_max_customers() -%}
     {%- do scorehouse.segment_flags_source() -%}
+    {%- do scorehouse.weight_review_outcome() -%}
+    {%- do scorehouse.numeric_var('weight_review_min_customers', 2, 1000000000, whole_number=true) -%}
     {%- do scorehouse.numeric_var('churn_risk_top_deciles', 1, 10, whole_number=true) -%}
     {%- do scorehouse.segment_share_bands() -%}
     {#- read by the refresh flow's quality gates, validated here with the rest before anything is loaded -#}

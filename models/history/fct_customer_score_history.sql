@@ -33,6 +33,8 @@ snapshot as (
         customer_segments.segment_name,
         customer_segments.is_vip,
         customer_segments.is_churn_risk,
+        customer_segments.is_ambassador,
+        customer_segments.is_detractor_to_save,
 
         ----------  scores
         customer_segments.recency_score,

@@ -16,6 +16,25 @@ customer_value_predictions_at_validation_cutoff as (
     select * from {{ ref('int_customer_value_predictions_at_validation_cutoff') }}
 ),
 
+score_criteria_at_validation_cutoff as (
+    select * from {{ ref('int_score_criteria_at_cutoffs') }}
+    where cutoff_role = 'validation'
+),
+
+score_weight_versions as (
+    select * from {{ ref('stg_fitted_models__score_weight_versions') }}
+),
+
+latest_suggested_weights as (
+    select
+        criterion,
+        suggested_weight
+    from score_weight_versions
+    where
+        model_version = (select max(versions.model_version) from score_weight_versions as versions)
+        and status = 'fitted'
+),
+
 purchasers_at_validation_cutoff as (
     select
         customer_id,
@@ -111,12 +130,55 @@ predicted_value_scores as (
     where customer_value_predictions_at_validation_cutoff.predicted_value is not null
 ),
 
+-- the criteria of the composite that have values at V under their current weights and under the latest
+-- suggested ones (fct_score_weight_review compares the two); with seed score_criteria empty the current
+-- weighting is the RFM composite, validated above, and a skipped fit suggests nothing
+criteria_weighted as (
+    select
+        'composite_current_weights' as score_name,
+        customer_id,
+        cutoff_date,
+        is_churned,
+        normalised_value,
+        cast(weight as {{ type_double() }}) as weight
+    from score_criteria_at_validation_cutoff
+    where is_from_score_criteria
+    union all
+    select
+        'composite_suggested_weights' as score_name,
+        criteria.customer_id,
+        criteria.cutoff_date,
+        criteria.is_churned,
+        criteria.normalised_value,
+        latest_suggested_weights.suggested_weight as weight
+    from score_criteria_at_validation_cutoff as criteria
+    inner join latest_suggested_weights
+        on criteria.criterion = latest_suggested_weights.criterion
+),
+
+weighted_composite_scores as (
+    select
+        score_name,
+        'churned' as outcome_name,
+        -- as the RFM composite: a high composite is the buyer least likely to churn
+        false as higher_score_predicts_outcome,
+        max(cutoff_date) as cutoff_date,
+        customer_id,
+        100 * sum(weight * normalised_value) / nullif(sum(weight), 0) as score_value,
+        cast(null as {{ type_double() }}) as predicted_outcome,
+        max(case when is_churned then 1 else 0 end) as outcome
+    from criteria_weighted
+    group by score_name, customer_id
+),
+
 scores_unioned as (
     select * from rfm_composite_scores
     union all
     select * from churn_probability_scores
     union all
     select * from predicted_value_scores
+    union all
+    select * from weighted_composite_scores
 )
 
 select * from scores_unioned

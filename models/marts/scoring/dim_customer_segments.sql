@@ -5,9 +5,17 @@
 -- from its prediction (VIP: top predicted value; churn risk: top churn deciles) while that score passes its
 -- validation lift in fct_score_validation (the churn model also the RFM composite's AUC), and from the RFM
 -- rule otherwise (no model, a skipped or failed fit, or a score that does not tell churners apart).
+-- Buyers with a high composite whose latest NPS answer is recent are ambassadors when they promote (9-10)
+-- and detractors to save when they detract (0-6); the two criteria giving most points explain the composite.
 {%- set vip_top_percent = numeric_var('vip_top_percent', 0, 100) %}
 {%- set churn_risk_top_deciles = numeric_var('churn_risk_top_deciles', 1, 10, whole_number=true) %}
 {%- set predictions_allowed = segment_flags_source() == 'predictions_when_validated' %}
+{%- set high_composite_min_score = numeric_var('high_composite_min_score', 0, 100) %}
+{%- set nps_answer_window_days = numeric_var('nps_answer_window_days', 1, 36500, whole_number=true) %}
+{#- an answer counts when given less than nps_answer_window_days before the as-of date -#}
+{%- set nps_window_opens_after = (
+    modules.datetime.date.fromisoformat(as_of_date()) - modules.datetime.timedelta(days=nps_answer_window_days)
+).isoformat() %}
 
 with
 
@@ -33,6 +41,50 @@ customer_churn_predictions as (
 
 customer_value_predictions as (
     select * from {{ ref('fct_customer_value_predictions') }}
+),
+
+score_contributions as (
+    select * from {{ ref('fct_customer_score_contributions') }}
+),
+
+customers as (
+    select * from {{ ref('int_customers_summarized') }}
+),
+
+-- a criterion that gave no points explains nothing
+contributions_ranked as (
+    select
+        customer_id,
+        {{ dbt.concat([
+            'criterion_label', "' ('", 'cast(cast(points as decimal(10, 1)) as ' ~ dbt.type_string() ~ ')', "' points)'"
+        ]) }} as contribution_text,
+        row_number() over (
+            partition by customer_id
+            order by points desc, criterion asc
+        ) as contribution_rank
+    from score_contributions
+    where points > 0
+),
+
+top_contributions as (
+    select
+        customer_id,
+        max(case when contribution_rank = 1 then contribution_text end) as top_contributing_criterion,
+        max(case when contribution_rank = 2 then contribution_text end) as second_contributing_criterion
+    from contributions_ranked
+    where contribution_rank <= 2
+    group by customer_id
+),
+
+-- the latest NPS answer, when given in the window up to the as-of date
+recent_nps_answers as (
+    select
+        customer_id,
+        latest_nps_score
+    from customers
+    where
+        latest_nps_responded_at is not null
+        and cast(latest_nps_responded_at as date) > {{ date_literal(nps_window_opens_after) }}
 ),
 
 -- a buyer with no purchase in the lookback window (frequency 0) sits on the lowest recency row, so that no
@@ -172,11 +224,25 @@ flagged as (
             else segment_definitions.is_churn_risk
         end as is_churn_risk,
         flag_sources.vip_flag_source,
-        flag_sources.churn_risk_flag_source
+        flag_sources.churn_risk_flag_source,
+        coalesce(
+            segmented.composite_score >= {{ high_composite_min_score }} and recent_nps_answers.latest_nps_score >= 9,
+            false
+        ) as is_ambassador,
+        coalesce(
+            segmented.composite_score >= {{ high_composite_min_score }} and recent_nps_answers.latest_nps_score <= 6,
+            false
+        ) as is_detractor_to_save,
+        top_contributions.top_contributing_criterion,
+        top_contributions.second_contributing_criterion
     from segmented
     cross join flag_sources
     left join segment_definitions
         on segmented.segment_name = segment_definitions.segment_name
+    left join recent_nps_answers
+        on segmented.customer_id = recent_nps_answers.customer_id
+    left join top_contributions
+        on segmented.customer_id = top_contributions.customer_id
 )
 
 select * from flagged
