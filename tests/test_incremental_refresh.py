@@ -36,6 +36,7 @@ RUN_VARS = {"raw_row_defect_tolerance": 0.01}
 FIT_RUN_COLUMNS = {
     "marts.fct_customer_churn_predictions": "churn_model_version, churn_model_trained_at",
     "marts.fct_customer_value_predictions": "model_version",
+    "marts.fct_score_weight_review": "weight_review_version",
 }
 
 

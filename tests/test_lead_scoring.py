@@ -165,7 +165,8 @@ def test_rule_hits_show_decay_and_caps_and_add_up_to_the_score(lead_build: LeadP
 def test_no_rules_give_every_lead_zero_points(rule_variants: LeadProject) -> None:
     rule_variants.write_seed(RULES_SEED, [])
     rule_variants.write_seed(GROUPS_SEED, fixture_seed(GROUPS_SEED))
-    rule_variants.build(["lead_scoring_rules+", "lead_scoring_groups"])
+    # the lead marts only: the composite's contributions, downstream too, may read lead scores
+    rule_variants.build(["lead_scoring_rules", "lead_scoring_groups", "fct_lead_score_rule_hits", "fct_lead_scores"])
 
     working = rule_variants.warehouse.paths.working
     assert query(working, "select count(*) from marts.fct_lead_score_rule_hits") == [(0,)]
