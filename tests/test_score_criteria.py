@@ -23,7 +23,7 @@ from conftest import KNOWN_ANSWER_DIR, KNOWN_ANSWER_NOW, KNOWN_ANSWER_VARS, copy
 from scorehouse import dbt_runner
 from scorehouse.dbt_runner import DbtFailed
 from scorehouse.duckdb_target import DuckDBTarget
-from scorehouse.score_weights import CHURNED, REVENUE, outcome_coefficients, suggested_weights
+from scorehouse.score_weights import CHURNED, REVENUE, outcome_coefficients, settled, suggested_weights
 from scorehouse.scoring_flow import RefreshResult, refresh_scores
 from scorehouse.warehouse_targets import WarehousePaths
 
@@ -270,3 +270,12 @@ def test_a_criterion_that_only_hurts_gets_no_weight() -> None:
 
     assert coefficients[0] == pytest.approx(0.0, abs=1e-6)
     assert suggested_weights(coefficients, np.array([1.0])) is None
+
+
+def test_a_refit_that_differs_by_float_noise_keeps_the_latest_suggestion() -> None:
+    latest = {"monetary": 1.2004, "recency_days": 0.7996}
+    criteria = ["monetary", "recency_days"]
+
+    assert list(settled(np.array([1.2003, 0.7997]), criteria, latest)) == [1.2004, 0.7996]
+    assert list(settled(np.array([1.25, 0.75]), criteria, latest)) == [1.25, 0.75]
+    assert list(settled(np.array([1.2003, 0.7997]), ["monetary", "frequency"], latest)) == [1.2003, 0.7997]

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 from scipy.optimize import lsq_linear, minimize
 
-from scorehouse.model_versions import record_version
+from scorehouse.model_versions import VERSION_COLUMN, record_version
 from scorehouse.warehouse_targets import WarehouseTarget
 
 CRITERIA_AT_CUTOFFS = "intermediate.int_score_criteria_at_cutoffs"
@@ -34,6 +34,10 @@ CHURNED = "churned"
 REVENUE = "revenue"
 # suggestions are for people to read and copy into a seed
 WEIGHT_DECIMALS = 4
+# A refit of the same data may differ from the last in the solver's float noise (thread timing in the linear
+# algebra), which rounding can turn into a different last decimal: a suggestion this close to the latest
+# keeps it, so an unchanged refresh publishes unchanged tables.
+WEIGHT_NOISE = 1e-3
 VERSION_SCHEMA = pa.schema(
     [
         ("fitted_at", pa.timestamp("us")),
@@ -117,7 +121,13 @@ def outcome_coefficients(normalised_values: np.ndarray, outcome: np.ndarray, out
         return loss, gradient
 
     bounds = [(None, None)] + [(0.0, None)] * criterion_count
-    return minimize(mean_log_loss, np.zeros(criterion_count + 1), jac=True, method="L-BFGS-B", bounds=bounds).x[1:]
+    # converged far past what rounding shows: the log loss is convex, so the optimum does not depend on the
+    # solver's path, only on stopping close enough to it
+    solution = minimize(
+        mean_log_loss, np.zeros(criterion_count + 1), jac=True, method="L-BFGS-B", bounds=bounds,
+        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10_000},
+    )
+    return solution.x[1:]
 
 
 def suggested_weights(coefficients: np.ndarray, current_weights: np.ndarray) -> np.ndarray | None:
@@ -126,6 +136,29 @@ def suggested_weights(coefficients: np.ndarray, current_weights: np.ndarray) -> 
     if total <= 1e-12:
         return None
     return np.round(coefficients * current_weights.sum() / total, WEIGHT_DECIMALS)
+
+
+def latest_suggestion(target: WarehouseTarget) -> dict[str, float]:
+    """The suggested weights of the latest version by criterion; empty when it was skipped or none exists."""
+    # the empty write creates the table on a first run
+    target.write_table(
+        SCORE_WEIGHT_VERSIONS, VERSION_SCHEMA.insert(0, pa.field(VERSION_COLUMN, pa.int64())).empty_table(),
+        append=True,
+    )
+    rows = target.query(
+        f"select criterion, suggested_weight from {SCORE_WEIGHT_VERSIONS} where status = '{FITTED}' and "
+        f"{VERSION_COLUMN} = (select max({VERSION_COLUMN}) from {SCORE_WEIGHT_VERSIONS})"
+    )
+    return {criterion: float(weight) for criterion, weight in rows}
+
+
+def settled(suggestion: np.ndarray, criteria: list[str], latest: dict[str, float]) -> np.ndarray:
+    """The latest suggestion when the new one differs from it by float noise only, else the new one."""
+    if latest.keys() == set(criteria) and all(
+        abs(latest[criterion] - weight) <= WEIGHT_NOISE for criterion, weight in zip(criteria, suggestion, strict=True)
+    ):
+        return np.array([latest[criterion] for criterion in criteria])
+    return suggestion
 
 
 def why_not_fittable(training_set: WeightTrainingSet, outcome_name: str, min_customers: int) -> str | None:
@@ -183,6 +216,8 @@ def fit_score_weights(target: WarehouseTarget, settings: Mapping[str, Any], fitt
         suggestion = suggested_weights(coefficients, training_set.current_weights)
         if suggestion is None:
             reason = f"no criterion predicts {outcome_name} at the training cutoff {training_set.cutoff_date}"
+        else:
+            suggestion = settled(suggestion, training_set.criteria, latest_suggestion(target))
     status = SKIPPED if reason else FITTED
     message = (
         f"{reason}; the current weights stand" if reason
