@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -26,7 +27,8 @@ AS_OF_DATE = "2025-07-20"
 NOW = datetime(2025, 7, 31, 0, 0, 0)
 # groups of one customer are "too few"; groups of two are enough
 # the newest order before the later as-of date is 61 days older than it
-CAMPAIGN_VARS = {"campaign_min_group_customers": 2, "freshness_sla_hours": 24 * 62}
+# a channel with two of a customer's sends can be their best (C01 has two email sends)
+CAMPAIGN_VARS = {"campaign_min_group_customers": 2, "freshness_sla_hours": 24 * 62, "best_channel_min_sends": 2}
 Z_95 = 1.959963984540054
 RESULT_COLUMNS = (
     "treated_customer_count", "control_customer_count", "treated_responder_count", "control_responder_count",
@@ -313,6 +315,74 @@ def test_campaign_results_are_published(campaign_runs: tuple[list[dict[str, Any]
     row_counts = campaign_runs[1].publication.row_counts
     assert row_counts["marts.fct_campaign_segment_results"] == 6
     assert row_counts["marts.fct_campaign_results"] == 3
+    assert row_counts["marts.fct_customer_best_channels"] == 13
+
+
+BEST_CHANNEL_COLUMNS = (
+    "segment_name", "best_channel", "best_channel_basis", "best_channel_send_count",
+    "best_channel_responded_send_count", "best_channel_response_rate", "customer_channel_send_count",
+)
+
+
+def best_channels(rows: list[dict[str, Any]]) -> dict[str, tuple]:
+    return {
+        row["customer_id"]: tuple(
+            float(row[column]) if column == "best_channel_response_rate" and row[column] is not None else row[column]
+            for column in BEST_CHANNEL_COLUMNS
+        )
+        for row in rows
+    }
+
+
+def test_best_channels_come_from_the_customer_else_the_segment(
+    campaign_runs: tuple[list[dict[str, Any]], RefreshResult],
+) -> None:
+    # with best_channel_min_sends 2, as the README works out: only C01 has two sends through one channel
+    # (email: CMP-A and CMP-D, both answered); everyone else gets their segment's email counts, where
+    # control sends do not count and C03's late answer to CMP-A does
+    rows = published_rows(campaign_runs[1], "fct_customer_best_channels", "customer_id")
+    champions = ("champions", "email", "segment", 5, 5, 1.0)
+    lost = ("lost", "email", "segment", 3, 1, 1 / 3)
+    prospect = ("prospect", "email", "segment", 3, 0, 0.0)
+    assert best_channels(rows) == {
+        "C01": ("champions", "email", "customer", 2, 2, 1.0, 3),
+        "C02": (*champions, 1), "C03": (*champions, 1), "C04": (*champions, 1),
+        "C05": (*champions, 0), "C06": (*champions, 0),
+        "C07": (*lost, 2), "C08": (*lost, 1), "C09": (*lost, 1), "C10": (*lost, 0),
+        "C11": (*prospect, 1), "C12": (*prospect, 1), "C13": (*prospect, 1),
+    }
+    assert {str(row["as_of_date"]) for row in rows} == {AS_OF_DATE}
+
+
+def test_a_segment_without_a_channel_at_the_minimum_has_no_best_channel(
+    campaign_runs: tuple[list[dict[str, Any]], RefreshResult], tmp_path: Path,
+) -> None:
+    # with best_channel_min_sends 4 only champions' email (5 sends) qualifies: lost and prospects have 3
+    warehouse = tmp_path / "scorehouse.duckdb"
+    shutil.copy(campaign_runs[1].paths.working, warehouse)
+    run_dbt(
+        ["build", "--select", "fct_customer_best_channels", "--exclude-resource-type", "unit_test"],
+        {"SCOREHOUSE_TARGET": "duckdb", "SCOREHOUSE_DUCKDB_PATH": str(warehouse)},
+        {**CAMPAIGN_VARS, "as_of_date": AS_OF_DATE, "best_channel_min_sends": 4},
+        logging.getLogger("test"),
+        target_dir=tmp_path / "target",
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        cursor = connection.execute("select * from marts.fct_customer_best_channels order by customer_id")
+        columns = [column[0] for column in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    champions = ("champions", "email", "segment", 5, 5, 1.0)
+    assert best_channels(rows) == {
+        "C01": (*champions, 3), "C02": (*champions, 1), "C03": (*champions, 1), "C04": (*champions, 1),
+        "C05": (*champions, 0), "C06": (*champions, 0),
+        "C07": ("lost", None, "none", None, None, None, 2),
+        "C08": ("lost", None, "none", None, None, None, 1),
+        "C09": ("lost", None, "none", None, None, None, 1),
+        "C10": ("lost", None, "none", None, None, None, 0),
+        "C11": ("prospect", None, "none", None, None, None, 1),
+        "C12": ("prospect", None, "none", None, None, None, 1),
+        "C13": ("prospect", None, "none", None, None, None, 1),
+    }
 
 
 @pytest.mark.parametrize(
@@ -328,6 +398,11 @@ def test_campaign_results_are_published(campaign_runs: tuple[list[dict[str, Any]
         ),
         ({"campaign_confidence_level": "95%"}, "var 'campaign_confidence_level' must be one of 0.8, 0.9, 0.95, 0.99"),
         ({"campaign_min_group_customers": 0}, "var 'campaign_min_group_customers' must be a whole number from 1"),
+        (
+            {"best_channel_min_sends": 0},
+            "var 'best_channel_min_sends' must be a whole number from 1 to 1000000000, got 0",
+        ),
+        ({"best_channel_min_sends": 2.5}, "var 'best_channel_min_sends' must be a whole number from 1"),
     ],
 )
 def test_invalid_campaign_var_is_named(var_refusal: Callable[[dict], str], overrides: dict, message: str) -> None:

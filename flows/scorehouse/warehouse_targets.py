@@ -46,6 +46,7 @@ PUBLISHED_TABLES = (
     "marts.fct_lead_score_rule_hits",
     "marts.fct_campaign_results",
     "marts.fct_campaign_segment_results",
+    "marts.fct_customer_best_channels",
     "marts.fct_fairness_audit",
     "marts.fct_score_validation",
     "marts.fct_score_weight_review",

@@ -18,6 +18,7 @@
     {%- do scorehouse.numeric_var('campaign_attribution_days', 1, 3650, whole_number=true) -%}
     {%- do scorehouse.campaign_confidence_z() -%}
     {%- do scorehouse.numeric_var('campaign_min_group_customers', 1, 1000000000, whole_number=true) -%}
+    {%- do scorehouse.numeric_var('best_channel_min_sends', 1, 1000000000, whole_number=true) -%}
     {%- do scorehouse.prediction_cutoffs() -%}
     {%- do scorehouse.churn_model_features() -%}
     {%- do scorehouse.fairness_attributes() -%}
