@@ -61,6 +61,8 @@ def test_the_schedule_registers_with_its_cron_timezone_and_concurrency_limit(
         "warehouse_dir": str((tmp_path / "warehouse").resolve()),
         "dbt_vars": {"as_of_date": "2025-06-30", "rfm_bucket_count": 4},
         "target_name": "postgres",
+        # a refresh `serve --watch` started, outside Prefect's queue, delays a scheduled run rather than failing it
+        "wait_for_running_refresh": True,
     }
     assert registered.entrypoint == "scorehouse.scoring_flow.refresh_flow"
     with pytest.raises(httpx.TransportError):

@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 import atexit
 import logging
+import math
 import os
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -29,6 +31,10 @@ Result = TypeVar("Result")
 # says otherwise. A healthy start takes seconds; Prefect's default of 20 s ran out on a busy 2-core machine
 # and failed refreshes for no reason in the data. The allowance only bounds a server that cannot start.
 PREFECT_SERVER_STARTUP_ALLOWANCE_SECONDS = 600
+# How often `serve --watch` looks at the data directory. A file is read once it is unchanged between two
+# looks: long enough that a copy which pauses briefly is not taken for a finished one, short enough that a
+# refresh starts well within a minute of the last write.
+DEFAULT_POLL_INTERVAL_SECONDS = 10.0
 
 
 def quiet_prefect_environment() -> None:
@@ -87,6 +93,13 @@ def add_scoring_arguments(parser: argparse.ArgumentParser, *, with_as_of_date: b
         "--var", dest="dbt_vars", type=parse_var, action="append", default=[], metavar="NAME=VALUE",
         help="override a dbt var, e.g. --var rfm_bucket_count=4 (repeatable)",
     )
+
+
+def poll_interval_seconds(text: str) -> float:
+    seconds = float(text)
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return seconds
 
 
 def add_debug_argument(parser: argparse.ArgumentParser) -> None:
@@ -249,6 +262,17 @@ def demo(args: argparse.Namespace) -> int:
     return score(DEMO_DATA_DIR, args)
 
 
+def watching_if_asked(args: argparse.Namespace, parameters: dict[str, Any]) -> AbstractContextManager[Any]:
+    """With `--watch`, refreshes with the schedule's parameters as files land (scorehouse.delivery_watch), from
+    before the Prefect server is up until serving ends."""
+    if args.watch is None:
+        return nullcontext()
+    from scorehouse.delivery_watch import watching_deliveries
+
+    print_step_log()
+    return watching_deliveries(parameters, poll_interval_seconds=args.watch)
+
+
 def serve_on_schedule(args: argparse.Namespace) -> int:
     quiet_prefect_environment()
     from scorehouse.schedule import InvalidSchedule, PrefectServerFailed, refresh_deployment, serve_refreshes
@@ -264,8 +288,9 @@ def serve_on_schedule(args: argparse.Namespace) -> int:
             timezone=args.timezone,
             target_name=args.target,
         )
-        # a database of its own, apart from PREFECT_HOME's own SQLite file
-        serve_refreshes(deployment, server_home=Path(os.environ["PREFECT_HOME"]) / "server")
+        with watching_if_asked(args, deployment.parameters):
+            # a database of its own, apart from PREFECT_HOME's own SQLite file
+            serve_refreshes(deployment, server_home=Path(os.environ["PREFECT_HOME"]) / "server")
     except (InvalidSchedule, PrefectServerFailed) as error:
         print(f"scorehouse: {error}", file=sys.stderr)
         return 1
@@ -353,7 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo_data.add_arguments(generate_parser)
 
     serve_parser = commands.add_parser(
-        "serve", help="refresh a data directory on a cron schedule (a Prefect deployment served by this process)",
+        "serve",
+        help="refresh a data directory on a cron schedule (a Prefect deployment served by this process) and, with "
+        "--watch, as files land",
     )
     serve_parser.add_argument("--data-dir", type=Path, required=True, help="folder holding customers, orders, ...")
     serve_parser.add_argument(
@@ -362,6 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--timezone", default="UTC", help="IANA timezone of the cron string (default: UTC)")
     serve_parser.add_argument(
         "--name", default="scheduled", help="deployment name, refresh-scores/<name> in Prefect (default: scheduled)",
+    )
+    serve_parser.add_argument(
+        "--watch", nargs="?", type=poll_interval_seconds, const=DEFAULT_POLL_INTERVAL_SECONDS, metavar="SECONDS",
+        help="also refresh as files land in the data directory, looking every SECONDS "
+        f"(default: {DEFAULT_POLL_INTERVAL_SECONDS:g}); a file is read once it is unchanged between two looks",
     )
     add_scoring_arguments(serve_parser)
 

@@ -116,13 +116,21 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def find_entity_files(data_dir: Path, entity: Entity) -> EntityFiles:
-    """`<name>.csv`, `<name>.parquet` or a folder `<name>/` of files in one of those formats."""
+def candidate_files(data_dir: Path, entity: Entity) -> list[Path]:
+    """The files in `data_dir` that may deliver `entity`: `<name>.csv`, `<name>.parquet` and the CSV or Parquet
+    files of a folder `<name>/`; other files (a delivery still being written under another name) are not read."""
     candidates = [data_dir / f"{entity.name}.{file_format}" for file_format in FORMATS]
     candidates = [path for path in candidates if path.is_file()]
     folder = data_dir / entity.name
     if folder.is_dir():
         candidates += sorted(path for path in folder.iterdir() if path.suffix.lstrip(".") in FORMATS)
+    return candidates
+
+
+def find_entity_files(data_dir: Path, entity: Entity) -> EntityFiles:
+    """`<name>.csv`, `<name>.parquet` or a folder `<name>/` of files in one of those formats."""
+    candidates = candidate_files(data_dir, entity)
+    folder = data_dir / entity.name
     expected = f"{entity.name}.csv, {entity.name}.parquet or a folder {entity.name}/ of such files"
     if not candidates:
         if entity.required:

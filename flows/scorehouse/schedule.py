@@ -32,7 +32,8 @@ from scorehouse.errors import UserFacingError
 from scorehouse.scoring_flow import refresh_flow
 
 LOCAL_HOST = "127.0.0.1"
-# refreshes of one warehouse must queue, not overlap; the flow's file lock only refuses the second one
+# refreshes of one warehouse must queue, not overlap: Prefect queues the deployment's runs, and each run waits
+# for the warehouse's file lock, which the refreshes `serve --watch` starts outside Prefect take too
 DEPLOYMENT_CONCURRENCY_LIMIT = 1
 SERVER_STOP_TIMEOUT_SECONDS = 15.0
 HEALTH_POLL_INTERVAL_SECONDS = 0.25
@@ -71,7 +72,8 @@ def refresh_deployment(
     timezone: str,
     target_name: str,
 ) -> RunnerDeployment:
-    """The refresh flow as a deployment: runs on `cron` in `timezone`, one at a time.
+    """The refresh flow as a deployment: runs on `cron` in `timezone`, one at a time, each waiting for any
+    other refresh of the warehouse directory to finish.
 
     Paths are made absolute because scheduled runs execute in their own process, whose working directory is
     not the caller's. The entrypoint is the installed module, so runs do not depend on that directory either.
@@ -81,6 +83,7 @@ def refresh_deployment(
         "warehouse_dir": str(warehouse_dir.resolve()),
         "dbt_vars": dict(dbt_vars),
         "target_name": target_name,
+        "wait_for_running_refresh": True,
     }
     return refresh_flow.to_deployment(
         name=name,

@@ -163,20 +163,39 @@ def gate_settings(dbt_vars: Mapping[str, Any]) -> GateSettings:
 
 
 @contextmanager
-def refresh_lock(lock_path: Path) -> Iterator[None]:
-    """Refuses to start while another refresh of the same warehouse directory runs."""
+def refresh_lock(lock_path: Path, wait: bool = False) -> Iterator[None]:
+    """Refuses to start while another refresh of the same warehouse directory runs or, with `wait`, starts
+    once it has finished."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("a+") as lock_file:
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:
-            raise RefreshAlreadyRunning(
-                f"another refresh of {lock_path.parent} is running; wait for it or use another warehouse directory"
-            ) from error
+            if not wait:
+                raise RefreshAlreadyRunning(
+                    f"another refresh of {lock_path.parent} is running; wait for it or use another warehouse "
+                    "directory"
+                ) from error
+            run_logger().info("another refresh of %s is running; starting when it has finished", lock_path.parent)
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def refresh_running(lock_path: Path) -> bool:
+    """Whether a refresh of the warehouse directory holds its lock now. The probe takes a shared lock, which
+    only a refresh's exclusive lock blocks, and lets go at once."""
+    if not lock_path.exists():
+        return False
+    with lock_path.open("a+") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(lock_file, fcntl.LOCK_UN)
+        return False
 
 
 @step()
@@ -381,6 +400,7 @@ def refresh_flow(
     now: datetime | None = None,
     target_name: str | None = None,
     full_refresh: bool = False,
+    wait_for_running_refresh: bool = False,
 ) -> RefreshResult:
     """Scores every customer in `data_dir` and publishes the BI tables when every check passes.
 
@@ -390,15 +410,18 @@ def refresh_flow(
     default: $SCOREHOUSE_TARGET, else duckdb). The build is incremental when the load only appended new
     files to a load an earlier run published; `full_refresh` rebuilds every model from all raw rows (needed
     after editing a model or a seed that staging reads, such as order_statuses). A load that adds no row,
-    with the publication key of the last run, which published, rebuilds nothing (publication_key).
+    with the publication key of the last run, which published, rebuilds nothing (publication_key). With
+    `wait_for_running_refresh` (the runs `scorehouse serve` starts), a refresh of the same warehouse directory
+    that is running delays this one rather than refusing it.
     """
     paths = WarehousePaths(Path(warehouse_dir))
     target = target_named(target_name or configured_target_name(), paths)
-    started_at = utc_now()
-    now = now or started_at
     run_id = flow_run.get_id() or uuid.uuid4().hex
     raw_counts: dict[str, int] = {}
-    with refresh_lock(paths.lock):
+    with refresh_lock(paths.lock, wait=wait_for_running_refresh):
+        # the clock starts once the lock is held: a run that waited loads after the run it waited for
+        started_at = utc_now()
+        now = now or started_at
         mark_interrupted_runs(paths.run_log)
         last_key = last_publication_key(paths.run_log)
         record_run(
