@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 from scipy.optimize import lsq_linear, minimize
 
-from scorehouse.model_versions import VERSION_COLUMN, record_version
+from scorehouse.model_versions import latest_version, record_version
 from scorehouse.warehouse_targets import WarehouseTarget
 
 CRITERIA_AT_CUTOFFS = "intermediate.int_score_criteria_at_cutoffs"
@@ -140,16 +140,8 @@ def suggested_weights(coefficients: np.ndarray, current_weights: np.ndarray) -> 
 
 def latest_suggestion(target: WarehouseTarget) -> dict[str, float]:
     """The suggested weights of the latest version by criterion; empty when it was skipped or none exists."""
-    # the empty write creates the table on a first run
-    target.write_table(
-        SCORE_WEIGHT_VERSIONS, VERSION_SCHEMA.insert(0, pa.field(VERSION_COLUMN, pa.int64())).empty_table(),
-        append=True,
-    )
-    rows = target.query(
-        f"select criterion, suggested_weight from {SCORE_WEIGHT_VERSIONS} where status = '{FITTED}' and "
-        f"{VERSION_COLUMN} = (select max({VERSION_COLUMN}) from {SCORE_WEIGHT_VERSIONS})"
-    )
-    return {criterion: float(weight) for criterion, weight in rows}
+    _, rows = latest_version(target, SCORE_WEIGHT_VERSIONS, VERSION_SCHEMA, ["criterion", "suggested_weight", "status"])
+    return {criterion: float(weight) for criterion, weight, status in rows if status == FITTED}
 
 
 def settled(suggestion: np.ndarray, criteria: list[str], latest: dict[str, float]) -> np.ndarray:
