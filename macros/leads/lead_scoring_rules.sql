@@ -9,16 +9,7 @@
         {{- return([]) -}}
     {%- endif -%}
 
-    {#- the columns of int_customers_summarized that attribute rules may test, by kind -#}
-    {%- set attribute_kinds = {
-        'country': 'text', 'gender': 'text', 'acquisition_channel': 'text',
-        'has_purchased': 'boolean',
-        'birth_year': 'number', 'tenure_days': 'number', 'order_count': 'number', 'purchase_count': 'number',
-        'refunded_order_count': 'number', 'cancelled_order_count': 'number', 'lifetime_revenue': 'number',
-        'average_order_value': 'number', 'recency_days': 'number', 'frequency': 'number', 'monetary': 'number',
-        'event_count': 'number', 'page_view_count': 'number', 'add_to_cart_count': 'number',
-        'email_open_count': 'number', 'email_click_count': 'number', 'latest_nps_score': 'number',
-    } -%}
+    {%- set attribute_kinds = scorehouse.customer_summary_column_kinds() -%}
     {%- set operators = ['=', '!=', '<', '<=', '>', '>=', 'in'] -%}
     {%- set kind_operators = {
         'number': operators,

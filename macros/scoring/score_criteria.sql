@@ -19,14 +19,16 @@
         'purchase_count', 'lifetime_revenue', 'average_order_value', 'recency_days', 'frequency', 'monetary',
         'event_count', 'tenure_days',
     ] -%}
-    {%- for column in [
-        'order_count', 'purchase_count', 'refunded_order_count', 'cancelled_order_count', 'lifetime_revenue',
-        'average_order_value', 'recency_days', 'frequency', 'monetary', 'event_count', 'page_view_count',
-        'add_to_cart_count', 'email_open_count', 'email_click_count', 'latest_nps_score', 'tenure_days',
-    ] -%}
-        {%- do available.update({column: (
-            'number', 'customers.' ~ column, 'features.' ~ column if column in kept_at_cutoffs else none
-        )}) -%}
+    {%- set text_columns = [] -%}
+    {%- for column, kind in scorehouse.customer_summary_column_kinds().items() -%}
+        {%- if kind == 'text' -%}
+            {#- named, so that choosing one gets its own sentence -#}
+            {%- do text_columns.append(column) -%}
+        {%- else -%}
+            {%- do available.update({column: (
+                kind, 'customers.' ~ column, 'features.' ~ column if column in kept_at_cutoffs else none
+            )}) -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- for column in ['recency_score', 'frequency_score', 'monetary_score'] -%}
         {%- do available.update({column: ('number', 'rfm_scores.' ~ column, 'rfm_scores.' ~ column)}) -%}
@@ -36,8 +38,6 @@
         'churn_probability': ('number', 'churn_predictions.churn_probability', none),
         'predicted_value': ('number', 'value_predictions.predicted_value', none),
     }) -%}
-    {#- text columns, named so that choosing one gets its own sentence -#}
-    {%- set text_columns = ['country', 'gender', 'acquisition_channel'] -%}
     {%- set clashing_attributes = [] -%}
     {%- for attribute in scorehouse.customer_attribute_columns() -%}
         {%- if attribute.name in available or attribute.name in text_columns -%}

@@ -15,30 +15,14 @@ buyers_at_cutoffs as (
     where has_purchased
 ),
 
+rfm_scores_at_cutoffs as (
+    select * from {{ ref('int_rfm_scores_at_cutoffs') }}
+),
+
 {% for cutoff_role in cutoff_roles %}
 {{ cutoff_role }}_buyers as (
     select * from buyers_at_cutoffs
     where cutoff_role = '{{ cutoff_role }}'
-),
-
-{%- for dimension in ['recency', 'frequency', 'monetary'] %}
-
-{{ cutoff_role }}_{{ dimension }}_scored as (
-    {{ rfm_dimension_scores(cutoff_role ~ '_buyers', dimension) }}
-),
-{%- endfor %}
-
-{{ cutoff_role }}_rfm_scores as (
-    select
-        recency_scored.customer_id,
-        recency_scored.recency_score,
-        frequency_scored.frequency_score,
-        monetary_scored.monetary_score
-    from {{ cutoff_role }}_recency_scored as recency_scored
-    inner join {{ cutoff_role }}_frequency_scored as frequency_scored
-        on recency_scored.customer_id = frequency_scored.customer_id
-    inner join {{ cutoff_role }}_monetary_scored as monetary_scored
-        on recency_scored.customer_id = monetary_scored.customer_id
 ),
 
 {{ cutoff_role }}_values as (
@@ -52,8 +36,9 @@ buyers_at_cutoffs as (
         features.is_churned,
         features.revenue_after
     from {{ cutoff_role }}_buyers as features
-    inner join {{ cutoff_role }}_rfm_scores as rfm_scores
+    inner join rfm_scores_at_cutoffs as rfm_scores
         on features.customer_id = rfm_scores.customer_id
+        and features.cutoff_role = rfm_scores.cutoff_role
 ),
 
 {{ cutoff_role }}_normalised as (

@@ -16,6 +16,11 @@ customer_value_predictions_at_validation_cutoff as (
     select * from {{ ref('int_customer_value_predictions_at_validation_cutoff') }}
 ),
 
+rfm_scores_at_validation_cutoff as (
+    select * from {{ ref('int_rfm_scores_at_cutoffs') }}
+    where cutoff_role = 'validation'
+),
+
 score_criteria_at_validation_cutoff as (
     select * from {{ ref('int_score_criteria_at_cutoffs') }}
     where cutoff_role = 'validation'
@@ -48,34 +53,17 @@ purchasers_at_validation_cutoff as (
         and has_purchased
 ),
 
--- scored like fct_customer_rfm_scores and fct_customer_scores, over the purchasers at V
-recency_scored_at_validation_cutoff as (
-    {{ rfm_dimension_scores('purchasers_at_validation_cutoff', 'recency') }}
-),
-
-frequency_scored_at_validation_cutoff as (
-    {{ rfm_dimension_scores('purchasers_at_validation_cutoff', 'frequency') }}
-),
-
-monetary_scored_at_validation_cutoff as (
-    {{ rfm_dimension_scores('purchasers_at_validation_cutoff', 'monetary') }}
-),
-
 rfm_scored_at_validation_cutoff as (
     select
         purchasers_at_validation_cutoff.customer_id,
         purchasers_at_validation_cutoff.cutoff_date,
         purchasers_at_validation_cutoff.is_churned,
-        recency_scored_at_validation_cutoff.recency_score,
-        frequency_scored_at_validation_cutoff.frequency_score,
-        monetary_scored_at_validation_cutoff.monetary_score
+        rfm_scores_at_validation_cutoff.recency_score,
+        rfm_scores_at_validation_cutoff.frequency_score,
+        rfm_scores_at_validation_cutoff.monetary_score
     from purchasers_at_validation_cutoff
-    inner join recency_scored_at_validation_cutoff
-        on purchasers_at_validation_cutoff.customer_id = recency_scored_at_validation_cutoff.customer_id
-    inner join frequency_scored_at_validation_cutoff
-        on purchasers_at_validation_cutoff.customer_id = frequency_scored_at_validation_cutoff.customer_id
-    inner join monetary_scored_at_validation_cutoff
-        on purchasers_at_validation_cutoff.customer_id = monetary_scored_at_validation_cutoff.customer_id
+    inner join rfm_scores_at_validation_cutoff
+        on purchasers_at_validation_cutoff.customer_id = rfm_scores_at_validation_cutoff.customer_id
 ),
 
 rfm_composite_scores as (
