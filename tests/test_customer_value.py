@@ -17,12 +17,16 @@ from scorehouse.customer_value import (
     FitNotConverged,
     GammaGammaParameters,
     TooFewCustomers,
+    bg_nbd_log_likelihood,
+    bg_nbd_log_likelihood_and_gradient,
     discounted_expected_purchases,
     expected_average_spend,
     expected_purchases,
     expected_purchases_of_new_customer,
     fit_bg_nbd,
     fit_gamma_gamma,
+    gamma_gamma_log_likelihood,
+    gamma_gamma_log_likelihood_and_gradient,
     probability_alive,
     spend_population_weight,
 )
@@ -156,6 +160,48 @@ def test_gamma_gamma_recovers_the_parameters_of_simulated_customers():
     assert fitted.q == pytest.approx(CDNOW_SPEND.q, rel=0.05)
     assert fitted.gamma == pytest.approx(CDNOW_SPEND.gamma, rel=0.15)
     assert fitted.population_mean_spend == pytest.approx(CDNOW_SPEND.population_mean_spend, rel=0.02)
+
+
+def central_differences(function, point: np.ndarray, relative_step: float = 1e-6) -> np.ndarray:
+    """The derivatives of a scalar function of `point`, by central differences with a step relative to each
+    coordinate (the parameters range from 0.05 to thousands)."""
+    derivatives = np.empty_like(point)
+    for position in range(point.size):
+        step = np.zeros_like(point)
+        step[position] = relative_step * point[position]
+        derivatives[position] = (function(point + step) - function(point - step)) / (2 * step[position])
+    return derivatives
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [(0.243, 4.414, 0.793, 2.426), (1.5, 0.3, 3.0, 0.6), (0.05, 20.0, 0.2, 9.0), (2.0, 1.0, 5000.0, 8000.0)],
+)
+def test_bg_nbd_gradient_is_the_derivative_of_its_likelihood(parameters):
+    rng = np.random.default_rng(5)
+    frequency = rng.integers(0, 6, 200).astype(float)
+    age = rng.uniform(1, 40, 200)
+    # no repeat purchase, no recency; some repeat buyers bought last at their age
+    recency = np.where(frequency > 0, rng.choice([0.3, 1.0], 200) * age, 0.0)
+    _, gradient = bg_nbd_log_likelihood_and_gradient(BgNbdParameters(*parameters), frequency, recency, age)
+    expected = central_differences(
+        lambda point: bg_nbd_log_likelihood(BgNbdParameters(*point), frequency, recency, age).sum(),
+        np.array(parameters),
+    )
+    assert gradient.sum(axis=0) == pytest.approx(expected, rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.parametrize("parameters", [(6.25, 3.74, 15.44), (0.5, 1.5, 0.2), (40.0, 900.0, 3000.0)])
+def test_gamma_gamma_gradient_is_the_derivative_of_its_likelihood(parameters):
+    rng = np.random.default_rng(6)
+    frequency = rng.integers(1, 8, 200).astype(float)
+    average_spend = rng.lognormal(3, 1, 200)
+    _, gradient = gamma_gamma_log_likelihood_and_gradient(GammaGammaParameters(*parameters), frequency, average_spend)
+    expected = central_differences(
+        lambda point: gamma_gamma_log_likelihood(GammaGammaParameters(*point), frequency, average_spend).sum(),
+        np.array(parameters),
+    )
+    assert gradient.sum(axis=0) == pytest.approx(expected, rel=1e-5, abs=1e-6)
 
 
 def test_grouped_histories_fit_like_one_row_per_customer():
