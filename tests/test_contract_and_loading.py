@@ -122,14 +122,39 @@ def test_loading_keeps_values_lineage_and_absent_inputs(tmp_path: Path) -> None:
         ("O3", "5", str(data_dir / "orders" / "part-2.csv"), 1, LOADED_AT),
     ]
     # optional columns absent from the file still exist, as nulls
-    assert customers_columns[:7] == [
+    assert customers_columns[:8] == [
         "customer_id", "created_at", "email", "country", "birth_year", "gender", "acquisition_channel",
+        "marketing_consent",
     ]
 
 
 def raw_order_loads(warehouse: Path) -> list[tuple[str, datetime]]:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         return connection.execute("select order_id, _loaded_at from raw.orders order by order_id").fetchall()
+
+
+def test_a_raw_table_loaded_before_the_contract_gained_a_column_gains_it_on_the_next_append(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    write_minimal_inputs(data_dir)
+    (data_dir / "orders.csv").unlink()
+    (data_dir / "orders").mkdir()
+    (data_dir / "orders" / "part-1.csv").write_text(ORDERS_CSV)
+    warehouse = tmp_path / "warehouse.duckdb"
+    load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT)
+    accept_loaded_files(warehouse, LOADED_AT)
+    # as a warehouse loaded by a version whose contract had no marketing_consent
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("alter table raw.customers drop column marketing_consent")
+
+    (data_dir / "orders" / "part-2.csv").write_text(
+        "order_id,customer_id,ordered_at,status,amount\nO3,A,2025-04-01 10:00:00,refunded,5\n"
+    )
+    appended = load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT + timedelta(days=1))
+
+    assert appended.is_append_only
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        consent = connection.execute("select count(*), count(marketing_consent) from raw.customers").fetchone()
+    assert consent == (appended.row_counts["customers"], 0)
 
 
 def test_new_files_are_appended_and_any_other_change_reloads_everything(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ PARQUET_TYPES = {
     "customers": [
         ("customer_id", "VARCHAR"), ("created_at", "TIMESTAMP"), ("email", "VARCHAR"), ("country", "VARCHAR"),
         ("birth_year", "INTEGER"), ("gender", "VARCHAR"), ("acquisition_channel", "VARCHAR"),
+        ("marketing_consent", "BOOLEAN"),
     ],
     "orders": [
         ("order_id", "VARCHAR"), ("customer_id", "VARCHAR"), ("ordered_at", "TIMESTAMP"), ("status", "VARCHAR"),

@@ -1,5 +1,6 @@
 """`scorehouse` command line: generate demo data, score a data directory, or both (`demo`); document the
-models (`docs`); write the HTML report of what is published (`report`)."""
+models (`docs`); write the HTML report of what is published (`report`); export a segment or flag as an
+audience file (`export`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Any, NoReturn, TypeVar
 import yaml
 
 from scorehouse import demo_data
+from scorehouse.audiences import FILE_FORMATS
 from scorehouse.dbt_runner import PROJECT_DIR
 from scorehouse.errors import UserFacingError
 from scorehouse.warehouse_targets import TARGET_NAMES, configured_target_name, target_named
@@ -339,6 +341,26 @@ def write_html_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def export(args: argparse.Namespace) -> int:
+    """Writes the customers of a segment or flag as an audience file and records the export."""
+    from scorehouse.audiences import Audience, AudienceError, export_audience
+    from scorehouse.scoring_flow import DEFAULT_WAREHOUSE_DIR, utc_now
+    from scorehouse.warehouse_targets import WarehousePaths
+
+    target = target_named(args.target, WarehousePaths((args.warehouse_dir or DEFAULT_WAREHOUSE_DIR).resolve()))
+    audience = Audience("segment", args.segment) if args.segment else Audience("flag", args.flag)
+    try:
+        exported = export_audience(target, audience, args.out, args.format, utc_now())
+    except AudienceError as error:
+        print(f"scorehouse: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"Audience {audience.label}: {exported.member_count:,} customers written to {exported.path} "
+        f"(export {exported.export_id}, from the tables published by run {exported.publication_run_id})"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scorehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -416,6 +438,25 @@ def build_parser() -> argparse.ArgumentParser:
     report_parser.add_argument(
         "--output", type=Path, help="where to write the page (default: <warehouse-dir>/report.html)",
     )
+
+    export_parser = commands.add_parser(
+        "export", help="write the customers of a segment or flag, with consent, as a file for an ad or email platform",
+    )
+    audience = export_parser.add_mutually_exclusive_group(required=True)
+    audience.add_argument("--segment", help="a segment name, e.g. champions")
+    audience.add_argument("--flag", help="a flag of marts.dim_audience_customers, e.g. is_vip")
+    export_parser.add_argument("--out", type=Path, required=True, help="file to write")
+    export_parser.add_argument(
+        "--format", choices=FILE_FORMATS, help="csv or parquet (default: the --out suffix, else csv)",
+    )
+    export_parser.add_argument(
+        "--target", choices=TARGET_NAMES, default=configured_target_name(),
+        help="warehouse whose published tables to read (default: $SCOREHOUSE_TARGET, else duckdb)",
+    )
+    export_parser.add_argument(
+        "--warehouse-dir", type=Path,
+        help="folder of the run log and, for duckdb and spark, the warehouse (default: warehouse/)",
+    )
     return parser
 
 
@@ -444,6 +485,8 @@ def main(argv: list[str] | None = None) -> int:
         return generate_docs(args)
     if args.command == "report":
         return write_html_report(args)
+    if args.command == "export":
+        return export(args)
     return score(args.data_dir, args, full_refresh=args.full_refresh)
 
 

@@ -124,6 +124,9 @@ CHANNELS = {
     "affiliate": (0.08, 0.90),
 }
 EMAIL_NULL_SHARE = 0.03
+# marketing consent: true, false, and the rest unanswered
+CONSENT_TRUE_SHARE = 0.72
+CONSENT_FALSE_SHARE = 0.18
 GENDER_NULL_SHARE = 0.08
 BIRTH_YEAR_NULL_SHARE = 0.05
 AGE_MEAN, AGE_SD, AGE_MIN, AGE_MAX = 40.0, 13.0, 18, 85
@@ -266,14 +269,15 @@ CALIBRATION_CUSTOMERS = 100_000
 CALIBRATION_STEPS = 40
 
 # spawn_key roots: one independent stream per chunk, one for defects, one for
-# the sample that calibrates the order volume, one per chunk for campaigns and
-# one per chunk for customer attributes (so that adding them left the other
-# files as they were).
+# the sample that calibrates the order volume, one per chunk for campaigns, one
+# per chunk for customer attributes and one per chunk for marketing consent (so
+# that adding them left the other files as they were).
 CHUNK_STREAM = 0
 DEFECT_STREAM = 1
 CALIBRATION_STREAM = 2
 CAMPAIGN_STREAM = 3
 ATTRIBUTE_STREAM = 4
+CONSENT_STREAM = 5
 
 SECONDS_PER_DAY = 86_400
 MONEY = pa.decimal128(12, 2)
@@ -288,6 +292,7 @@ SCHEMAS = {
         ("birth_year", pa.int32()),
         ("gender", pa.string()),
         ("acquisition_channel", pa.string()),
+        ("marketing_consent", pa.bool_()),
     ]),
     "orders": pa.schema([
         ("order_id", pa.string()),
@@ -449,13 +454,16 @@ def generate(
         for chunk_index, first_customer in enumerate(range(0, customers, chunk_customers)):
             chunk_size = min(chunk_customers, customers - first_customer)
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(CHUNK_STREAM, chunk_index)))
-            campaign_rng, attribute_rng = (
+            campaign_rng, attribute_rng, consent_rng = (
                 np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, chunk_index)))
-                for stream in (CAMPAIGN_STREAM, ATTRIBUTE_STREAM)
+                for stream in (CAMPAIGN_STREAM, ATTRIBUTE_STREAM, CONSENT_STREAM)
             )
             tables = _generate_chunk(
                 rng, campaign_rng, attribute_rng, first_customer + 1, chunk_size, row_counts["orders"] + 1, window,
                 volume, shop,
+            )
+            tables["customers"] = tables["customers"].append_column(
+                SCHEMAS["customers"].field("marketing_consent"), _marketing_consent(consent_rng, chunk_size)
             )
             for name, table in tables.items():
                 writers[name].write_table(table)
@@ -573,9 +581,10 @@ def _simulate_customers(
         dropout_probability=dropout,
         spend_rate=rng.gamma(shop.spend_rate_shape, shop.spend_rate_scale, size),
     )
+    # marketing consent comes from a stream of its own, added by the caller
     table = pa.table(
         [ids, window.timestamps(signup_day), email, country, birth_year, gender, channel],
-        schema=SCHEMAS["customers"],
+        schema=SCHEMAS["customers"].remove(SCHEMAS["customers"].get_field_index("marketing_consent")),
     )
     return customers, table
 
@@ -809,6 +818,12 @@ def _nps_table(
         ],
         schema=SCHEMAS["nps_responses"],
     )
+
+
+def _marketing_consent(rng: np.random.Generator, size: int) -> pa.Array:
+    """Most customers agreed to marketing, some refused, a few never answered (null)."""
+    answer = rng.random(size)
+    return pa.array(answer < CONSENT_TRUE_SHARE, mask=answer >= CONSENT_TRUE_SHARE + CONSENT_FALSE_SHARE)
 
 
 def _customer_attributes_table(rng: np.random.Generator, customers: _Customers, purchases: _Purchases) -> pa.Table:

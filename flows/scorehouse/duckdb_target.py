@@ -79,9 +79,9 @@ class DuckDBTarget(WarehouseTarget):
         with connect(self.paths.working, read_only=True) as connection:
             return connection.execute(sql).fetchall()
 
-    def read_published(self, table_name: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def read_published(self, table_name: str, where: str = "true") -> tuple[list[str], list[tuple[Any, ...]]]:
         with connect(self.paths.published, read_only=True) as connection:
-            cursor = connection.execute(f"select * from marts.{table_name}")
+            cursor = connection.execute(f"select * from marts.{table_name} where {where}")
             return [column[0] for column in cursor.description], cursor.fetchall()
 
     @contextmanager

@@ -100,6 +100,15 @@ def empty_table_select(entity_files: EntityFiles) -> str:
     )
 
 
+def add_new_contract_columns(connection: duckdb.DuckDBPyConnection, inputs: list[EntityFiles]) -> None:
+    """Gives a raw table kept from an earlier load the optional columns the contract gained since, empty, as
+    an absent optional column loads: appended files and staging then find every contract column."""
+    for entity_files in inputs:
+        table = f"{RAW_SCHEMA}.{quote_identifier(entity_files.entity.name)}"
+        for name in entity_files.entity.column_names:
+            connection.execute(f"alter table {table} add column if not exists {quote_identifier(name)} varchar")
+
+
 @dataclass(frozen=True)
 class PreviousLoad:
     files: set[LoadedFile]
@@ -181,6 +190,7 @@ def load_raw_tables(warehouse_path: Path, inputs: list[EntityFiles], loaded_at: 
                     connection.execute(f"create or replace table {table} as {empty_table_select(entity_files)}")
         else:
             filled_tables = {loaded_file.entity for loaded_file in loaded_files}
+            add_new_contract_columns(connection, inputs)
         for position, loaded_file in enumerate(new_files, start=1):
             logger.info(
                 "loading %s, file %d of %d: %s", loaded_file.entity, position, len(new_files), loaded_file.path

@@ -129,9 +129,9 @@ class PostgresTarget(WarehouseTarget):
             cursor.execute(sql)
             return cursor.fetchall()
 
-    def read_published(self, table_name: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def read_published(self, table_name: str, where: str = "true") -> tuple[list[str], list[tuple[Any, ...]]]:
         with closing(self.connect()) as connection, connection.cursor() as cursor:
-            cursor.execute(f"select * from {PUBLISHED_SCHEMA}.{quote_identifier(table_name)}")
+            cursor.execute(f"select * from {PUBLISHED_SCHEMA}.{quote_identifier(table_name)} where {where}")
             return [column.name for column in cursor.description], cursor.fetchall()
 
     @contextmanager

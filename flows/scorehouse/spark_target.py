@@ -131,8 +131,8 @@ class SparkTarget(WarehouseTarget):
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in spark_session().sql(sql).collect()]
 
-    def read_published(self, table_name: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        frame = spark_session().table(f"{PUBLISHED_DATABASE}.{table_name}")
+    def read_published(self, table_name: str, where: str = "true") -> tuple[list[str], list[tuple[Any, ...]]]:
+        frame = spark_session().sql(f"select * from {PUBLISHED_DATABASE}.{table_name} where {where}")
         return frame.columns, [tuple(row) for row in frame.collect()]
 
     @contextmanager

@@ -55,6 +55,7 @@ PUBLISHED_TABLES = (
     "marts.fct_composite_score_histogram",
     "marts.fct_customer_churn_predictions",
     "marts.fct_customer_value_predictions",
+    "marts.dim_audience_customers",
 )
 Result = TypeVar("Result")
 
@@ -185,8 +186,9 @@ class WarehouseTarget(ABC):
         """The rows of a small query on the working warehouse (counts, summaries)."""
 
     @abstractmethod
-    def read_published(self, table_name: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """Column names and rows of one published table (`dim_customer_segments`, ...) as BI reads it."""
+    def read_published(self, table_name: str, where: str = "true") -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of one published table (`dim_customer_segments`, ...) as BI reads it, the
+        rows for which the SQL condition `where` holds."""
 
     @abstractmethod
     def gate_data_source(self, context: Any) -> AbstractContextManager[Callable[[str, str], tuple[Any, dict]]]:

@@ -17,6 +17,7 @@ typed as (
         {{ clean_text('acquisition_channel') }} as acquisition_channel,
         -- optional attributes that cannot be read become null rather than quarantining the customer
         {{ dbt.safe_cast('birth_year', dbt.type_int()) }} as birth_year,
+        {{ boolean_from_text('marketing_consent') }} as marketing_consent,
 
         ----------  timestamps
         {{ safe_utc_timestamp('created_at') }} as created_at,
@@ -55,6 +56,7 @@ checked as (
         row_checked.gender,
         row_checked.acquisition_channel,
         row_checked.birth_year,
+        row_checked.marketing_consent,
         row_checked.created_at,
         row_checked.source_file,
         row_checked.source_row_number,
