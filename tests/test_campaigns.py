@@ -339,9 +339,9 @@ def test_best_channels_come_from_the_customer_else_the_segment(
 ) -> None:
     # with best_channel_min_sends 2, as the README works out: only C01 has two sends through one channel
     # (email: CMP-A and CMP-D, both answered); everyone else gets their segment's email counts, where
-    # control sends do not count and C03's late answer to CMP-A does
+    # control sends do not count, nor C03's answer to CMP-A after the attribution window
     rows = published_rows(campaign_runs[1], "fct_customer_best_channels", "customer_id")
-    champions = ("champions", "email", "segment", 5, 5, 1.0)
+    champions = ("champions", "email", "segment", 5, 4, 0.8)
     lost = ("lost", "email", "segment", 3, 1, 1 / 3)
     prospect = ("prospect", "email", "segment", 3, 0, 0.0)
     assert best_channels(rows) == {
@@ -371,7 +371,7 @@ def test_a_segment_without_a_channel_at_the_minimum_has_no_best_channel(
         cursor = connection.execute("select * from marts.fct_customer_best_channels order by customer_id")
         columns = [column[0] for column in cursor.description]
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    champions = ("champions", "email", "segment", 5, 5, 1.0)
+    champions = ("champions", "email", "segment", 5, 4, 0.8)
     assert best_channels(rows) == {
         "C01": (*champions, 3), "C02": (*champions, 1), "C03": (*champions, 1), "C04": (*champions, 1),
         "C05": (*champions, 0), "C06": (*champions, 0),

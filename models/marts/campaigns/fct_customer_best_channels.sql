@@ -5,53 +5,28 @@
 
 with
 
-campaign_sends as (
-    select * from {{ ref('stg_shop__campaign_sends') }}
-),
-
-campaign_responses as (
-    select * from {{ ref('stg_shop__campaign_responses') }}
+campaign_sends_attributed as (
+    select * from {{ ref('int_campaign_sends_attributed') }}
 ),
 
 customer_segments as (
     select * from {{ ref('dim_customer_segments') }}
 ),
 
-channel_sends as (
-    -- control customers were held out, not contacted through a channel, and a send without a channel
-    -- says nothing about one
-    select
-        campaign_id,
-        customer_id,
-        channel
-    from campaign_sends
-    where not is_control
-        and channel is not null
-        and cast(sent_at as date) <= {{ date_literal(as_of_date()) }}
-),
-
-responded_sends as (
-    -- any response to the campaign counts, once per send however many there are; staging keeps only
-    -- responses to a campaign sent to the customer, after that send
-    select distinct
-        campaign_id,
-        customer_id
-    from campaign_responses
-    where cast(responded_at as date) <= {{ date_literal(as_of_date()) }}
-),
-
 channel_sends_responded as (
+    -- responded as the campaign results count it: a response within campaign_attribution_days of the send.
+    -- Control customers were held out, not contacted through a channel, and a send without a channel says
+    -- nothing about one.
     select
-        channel_sends.customer_id,
-        channel_sends.channel,
-        customer_segments.segment_name,
-        responded_sends.customer_id is not null as has_responded
-    from channel_sends
+        campaign_sends_attributed.customer_id,
+        campaign_sends_attributed.channel,
+        campaign_sends_attributed.has_responded,
+        customer_segments.segment_name
+    from campaign_sends_attributed
     inner join customer_segments
-        on channel_sends.customer_id = customer_segments.customer_id
-    left join responded_sends
-        on channel_sends.campaign_id = responded_sends.campaign_id
-        and channel_sends.customer_id = responded_sends.customer_id
+        on campaign_sends_attributed.customer_id = customer_segments.customer_id
+    where not campaign_sends_attributed.is_control
+        and campaign_sends_attributed.channel is not null
 ),
 
 {% for level, key in [('customer', 'customer_id'), ('segment', 'segment_name')] %}
