@@ -3,6 +3,7 @@ warehouse; and a delivery dropped into a watched directory reaching the publishe
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import shutil
@@ -235,7 +236,14 @@ def wait_for_customers(published: Path, expected: set[str]) -> None:
         time.sleep(CHECK_INTERVAL_SECONDS)
 
 
-def test_a_delivery_dropped_into_a_watched_directory_is_published_without_a_command(tmp_path: Path) -> None:
+def test_a_delivery_dropped_into_a_watched_directory_is_published_without_a_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # serve's console log configures the scorehouse logger (print_step_log); the worker's later tests must
+    # find it as it was, propagating to the root logger their log captures listen on
+    scorehouse_logger = logging.getLogger("scorehouse")
+    for attribute in ("handlers", "level", "propagate"):
+        monkeypatch.setattr(scorehouse_logger, attribute, copy.copy(getattr(scorehouse_logger, attribute)))
     data_dir = tmp_path / "data"
     shutil.copytree(KNOWN_ANSWER_DIR, data_dir, ignore=shutil.ignore_patterns("*.md", "customers.csv"))
     # customers as a folder, so a new file of customers is appended to the load rather than reloaded with it
