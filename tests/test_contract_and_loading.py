@@ -133,7 +133,9 @@ def raw_order_loads(warehouse: Path) -> list[tuple[str, datetime]]:
         return connection.execute("select order_id, _loaded_at from raw.orders order by order_id").fetchall()
 
 
-def test_a_raw_table_loaded_before_the_contract_gained_a_column_gains_it_on_the_next_append(tmp_path: Path) -> None:
+def accepted_load_of_an_orders_folder(tmp_path: Path) -> tuple[Path, Path]:
+    """The minimal inputs with orders as a folder of one file, loaded and accepted: the data directory and the
+    warehouse, ready for a new orders file to be appended."""
     data_dir = tmp_path / "data"
     write_minimal_inputs(data_dir)
     (data_dir / "orders.csv").unlink()
@@ -142,6 +144,11 @@ def test_a_raw_table_loaded_before_the_contract_gained_a_column_gains_it_on_the_
     warehouse = tmp_path / "warehouse.duckdb"
     load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT)
     accept_loaded_files(warehouse, LOADED_AT)
+    return data_dir, warehouse
+
+
+def test_a_raw_table_loaded_before_the_contract_gained_a_column_gains_it_on_the_next_append(tmp_path: Path) -> None:
+    data_dir, warehouse = accepted_load_of_an_orders_folder(tmp_path)
     # as a warehouse loaded by a version whose contract had no marketing_consent
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("alter table raw.customers drop column marketing_consent")
@@ -158,14 +165,7 @@ def test_a_raw_table_loaded_before_the_contract_gained_a_column_gains_it_on_the_
 
 
 def test_new_files_are_appended_and_any_other_change_reloads_everything(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    write_minimal_inputs(data_dir)
-    (data_dir / "orders.csv").unlink()
-    (data_dir / "orders").mkdir()
-    (data_dir / "orders" / "part-1.csv").write_text(ORDERS_CSV)
-    warehouse = tmp_path / "warehouse.duckdb"
-    load_raw_tables(warehouse, check_data_dir(data_dir), LOADED_AT)
-    accept_loaded_files(warehouse, LOADED_AT)
+    data_dir, warehouse = accepted_load_of_an_orders_folder(tmp_path)
 
     # a new file: its rows are appended with the new load time, the others keep theirs
     later, latest = LOADED_AT + timedelta(days=1), LOADED_AT + timedelta(days=2)

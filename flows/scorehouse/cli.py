@@ -104,6 +104,18 @@ def poll_interval_seconds(text: str) -> float:
     return seconds
 
 
+def add_published_tables_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where a command that reads the published tables (report, export) finds them."""
+    parser.add_argument(
+        "--target", choices=TARGET_NAMES, default=configured_target_name(),
+        help="warehouse whose published tables to read (default: $SCOREHOUSE_TARGET, else duckdb)",
+    )
+    parser.add_argument(
+        "--warehouse-dir", type=Path,
+        help="folder of the run log and, for duckdb and spark, the warehouse (default: warehouse/)",
+    )
+
+
 def add_debug_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--debug", action="store_true", help="log tracebacks of bad data and bad settings too, not only of defects",
@@ -427,14 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_parser = commands.add_parser(
         "report", help="write the static HTML report of the published tables and the run log",
     )
-    report_parser.add_argument(
-        "--target", choices=TARGET_NAMES, default=configured_target_name(),
-        help="warehouse whose published tables to read (default: $SCOREHOUSE_TARGET, else duckdb)",
-    )
-    report_parser.add_argument(
-        "--warehouse-dir", type=Path,
-        help="folder of the run log and, for duckdb and spark, the warehouse (default: warehouse/)",
-    )
+    add_published_tables_arguments(report_parser)
     report_parser.add_argument(
         "--output", type=Path, help="where to write the page (default: <warehouse-dir>/report.html)",
     )
@@ -449,14 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_parser.add_argument(
         "--format", choices=FILE_FORMATS, help="csv or parquet (default: the --out suffix, else csv)",
     )
-    export_parser.add_argument(
-        "--target", choices=TARGET_NAMES, default=configured_target_name(),
-        help="warehouse whose published tables to read (default: $SCOREHOUSE_TARGET, else duckdb)",
-    )
-    export_parser.add_argument(
-        "--warehouse-dir", type=Path,
-        help="folder of the run log and, for duckdb and spark, the warehouse (default: warehouse/)",
-    )
+    add_published_tables_arguments(export_parser)
     return parser
 
 
