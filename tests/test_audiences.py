@@ -103,6 +103,24 @@ def test_a_flag_export_as_parquet_leaves_out_the_customers_without_consent(
     assert pyarrow.parquet.read_table(out).to_pylist() == [{"customer_id": "C01", "email_sha256": EXPORTABLE["C01"]}]
 
 
+def test_a_lookalike_export_holds_the_exportable_customers_among_the_top_ranks(
+    published: RefreshResult, tmp_path: Path
+) -> None:
+    with duckdb.connect(str(published.paths.published), read_only=True) as connection:
+        ranks = dict(connection.execute(
+            "select customer_id, resemblance_rank from marts.fct_customer_lookalikes"
+        ).fetchall())
+    # the seed group (champions, VIPs: C01, C02, C03) is not ranked; the other eight are
+    assert sorted(ranks) == ["C04", "C05", "C06", "C07", "C08", "C09", "C10", "C11"]
+    assert sorted(ranks.values()) == list(range(1, 9))
+    out = tmp_path / "lookalikes.csv"
+    assert export(published, "--lookalikes", "4", "--out", str(out)) == 0
+
+    # customers without consent or email are ranked but never leave
+    expected = {customer_id for customer_id in EXPORTABLE if customer_id in ranks and ranks[customer_id] <= 4}
+    assert {row["customer_id"] for row in pyarrow.csv.read_csv(out).to_pylist()} == expected
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

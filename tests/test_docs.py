@@ -146,6 +146,7 @@ def test_exposures_read_published_marts_and_name_an_owner(manifest: dict[str, An
     assert report_reads == {
         "fct_segment_summary", "fct_rfm_grid", "fct_composite_score_histogram", "fct_segment_migrations",
         "fct_score_validation", "fct_customer_value_validation", "fct_fairness_audit", "fct_score_weight_review",
+        "fct_lookalike_validation",
     }
 
 

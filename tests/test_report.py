@@ -24,6 +24,7 @@ from scorehouse.report import (
     REPORT_FILE_NAME,
     Table,
     fairness_section,
+    lookalike_section,
     migration_matrix,
     render_report,
     validation_section,
@@ -294,6 +295,24 @@ def test_weight_review_sets_the_suggestion_beside_the_current_weights() -> None:
     assert "churners in the riskiest decile 18.0% now, 20.0% suggested" in section.note
     skipped = Table(table.columns, [row[:6] + ("skipped", "only 9 buyers") + row[8:] for row in table.rows])
     assert weight_review_section(skipped).note == "No suggestion this run: only 9 buyers."
+
+
+def test_lookalike_section_shows_each_group_s_top_decile() -> None:
+    columns = [
+        "snapshot_date", "as_of_date", "customer_group", "resemblance_decile", "customer_count",
+        "outcome_customer_count", "outcome_rate", "rest_outcome_rate", "lift_over_rest",
+    ]
+    snapshot, as_of = date(2025, 5, 1), date(2025, 6, 30)
+    table = Table(columns, [
+        (snapshot, as_of, "buyers", 1, 10, 4, 0.4, 0.1, 4.0),
+        (snapshot, as_of, "buyers", 2, 10, 1, 0.1, 0.133, 0.75),
+        (snapshot, as_of, "prospects", 1, 5, 0, 0.0, 0.2, 0.0),
+    ])
+    section = lookalike_section(table)
+    assert section.table.rows == [("buyers", 10, 0.4, 0.1, 4.0), ("prospects", 5, 0.0, 0.2, 0.0)]
+    assert "Ranked as of 2025-05-01 with the seed group recorded then, followed to 2025-06-30" in section.note
+    assert "score a past date first" in lookalike_section(Table(columns, [])).note
+    assert "not published by this version" in lookalike_section(None).note
 
 
 def test_sections_without_data_say_why(tmp_path: Path) -> None:

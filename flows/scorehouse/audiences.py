@@ -1,6 +1,7 @@
-"""Audience exports: the customers of one segment or flag, read from the published dim_audience_customers
-(only customers with an email and marketing consent are there), written as a CSV or Parquet file of
-customer_id and email_sha256 for an ad or email platform, and recorded in the run log.
+"""Audience exports: the customers of one segment or flag, or the lookalikes that resemble the seed group
+most, read from the published dim_audience_customers (only customers with an email and marketing consent
+are there), written as a CSV or Parquet file of customer_id and email_sha256 for an ad or email platform,
+and recorded in the run log.
 
 The run log keeps each export (audience, the publication it read, member count, file) in `audience_exports`
 and its members in `audience_members`, so what left the warehouse can be told later and sent again.
@@ -39,14 +40,15 @@ class AudienceError(UserFacingError, ValueError):
 
 @dataclass(frozen=True)
 class Audience:
-    """A segment (`segment_name` = name) or a flag column (`is_vip`, ... is true) of dim_audience_customers."""
+    """A segment (`segment_name` = name), a flag column (`is_vip`, ... is true) of dim_audience_customers, or
+    the lookalikes ranked 1 to name (fct_customer_lookalikes' resemblance_rank)."""
 
-    kind: str  # segment or flag
+    kind: str  # segment, flag or lookalikes
     name: str
 
     @property
     def label(self) -> str:
-        return f"{self.kind} {self.name}"
+        return f"lookalikes top {self.name}" if self.kind == "lookalikes" else f"{self.kind} {self.name}"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ def publication_run_id(run_log: Path) -> str:
 
 def audience_condition(target: WarehouseTarget, audience: Audience) -> str:
     """The SQL condition selecting the audience's rows, once its segment or flag is known to exist."""
+    if audience.kind == "lookalikes":
+        return f"resemblance_rank <= {int(audience.name)}"
     if audience.kind == "flag":
         columns, _ = target.call(target.read_published, AUDIENCE_TABLE, "false")
         flags = sorted(column for column in columns if column.startswith(FLAG_PREFIX))

@@ -97,6 +97,12 @@ def add_scoring_arguments(parser: argparse.ArgumentParser, *, with_as_of_date: b
     )
 
 
+def positive_whole_number(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, got {text!r}")
+    return int(text)
+
+
 def poll_interval_seconds(text: str) -> float:
     seconds = float(text)
     if not (math.isfinite(seconds) and seconds > 0):
@@ -360,7 +366,10 @@ def export(args: argparse.Namespace) -> int:
     from scorehouse.warehouse_targets import WarehousePaths
 
     target = target_named(args.target, WarehousePaths((args.warehouse_dir or DEFAULT_WAREHOUSE_DIR).resolve()))
-    audience = Audience("segment", args.segment) if args.segment else Audience("flag", args.flag)
+    if args.lookalikes is not None:
+        audience = Audience("lookalikes", str(args.lookalikes))
+    else:
+        audience = Audience("segment", args.segment) if args.segment else Audience("flag", args.flag)
     try:
         exported = export_audience(target, audience, args.out, args.format, utc_now())
     except AudienceError as error:
@@ -445,11 +454,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     export_parser = commands.add_parser(
-        "export", help="write the customers of a segment or flag, with consent, as a file for an ad or email platform",
+        "export",
+        help="write the customers of a segment, a flag or the top lookalikes, with consent, as a file for an ad or "
+        "email platform",
     )
     audience = export_parser.add_mutually_exclusive_group(required=True)
     audience.add_argument("--segment", help="a segment name, e.g. champions")
     audience.add_argument("--flag", help="a flag of marts.dim_audience_customers, e.g. is_vip")
+    audience.add_argument(
+        "--lookalikes", type=positive_whole_number, metavar="TOP_N",
+        help="the TOP_N customers who resemble the seed group most (marts.fct_customer_lookalikes)",
+    )
     export_parser.add_argument("--out", type=Path, required=True, help="file to write")
     export_parser.add_argument(
         "--format", choices=FILE_FORMATS, help="csv or parquet (default: the --out suffix, else csv)",

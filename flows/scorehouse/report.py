@@ -29,7 +29,7 @@ from scorehouse.run_log import read_runs
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehouseTarget
 
 REPORT_FILE_NAME = "report.html"
-# Read when published; the last four are optional: their sections say so when a version lacks them.
+# Read when published; the last five are optional: their sections say so when a version lacks them.
 REPORT_TABLES = (
     "fct_segment_summary",
     "fct_rfm_grid",
@@ -39,6 +39,7 @@ REPORT_TABLES = (
     "fct_customer_value_validation",
     "fct_fairness_audit",
     "fct_score_weight_review",
+    "fct_lookalike_validation",
 )
 # (column of fct_score_weight_review without its current_/suggested_ prefix, how the report names it)
 WEIGHTING_METRICS = (
@@ -339,6 +340,28 @@ def weight_review_section(table: Table | None) -> Section:
     return Section(title, table=weights, note=note)
 
 
+def lookalike_section(table: Table | None) -> Section:
+    """How the lookalike ranking, redone at an earlier snapshot, found the customers who became like the seed
+    group (fct_lookalike_validation): each group's top decile against the rest of it."""
+    title = "Lookalikes: did the closest resemblance come true?"
+    if table is None:
+        return Section(title, note="marts.fct_lookalike_validation is not published by this version; nothing to show.")
+    deciles = table.records()
+    if not deciles:
+        return Section(title, note="No score-history snapshot is old enough to check the lookalikes against; "
+                                   "score a past date first (scorehouse backfill).")
+    top = Table(
+        ["customer_group", "customer_count", "outcome_rate", "rest_outcome_rate", "lift_over_rest"],
+        [(row["customer_group"], row["customer_count"], row["outcome_rate"], row["rest_outcome_rate"],
+          row["lift_over_rest"]) for row in deciles if row["resemblance_decile"] == 1],
+    )
+    note = (f"Ranked as of {plain(deciles[0]['snapshot_date'])} with the seed group recorded then, followed to "
+            f"{plain(deciles[0]['as_of_date'])}: the tenth of each group who resembled the seed group most. A "
+            "buyer's outcome is joining the seed group, a prospect's buying; a lift above 1 means the top "
+            "decile did better than the rest of its group. Every decile: marts.fct_lookalike_validation.")
+    return Section(title, table=top, note=note)
+
+
 def gate_outcome(run: dict[str, Any]) -> str:
     """What the quality gates said in one run: a run that published passed both, since each gate stops the
     run on failure; a failed run names the check that stopped it (a gate or another step)."""
@@ -440,6 +463,7 @@ def render_report(
         value_validation_section(tables.get("fct_customer_value_validation")),
         fairness_section(tables.get("fct_fairness_audit")),
         weight_review_section(tables.get("fct_score_weight_review")),
+        lookalike_section(tables.get("fct_lookalike_validation")),
     ]
     runs = read_runs(run_log_path) if run_log_path.exists() else []
     last_run = runs[-1] if runs else None

@@ -56,6 +56,8 @@ PUBLISHED_TABLES = (
     "marts.fct_customer_churn_predictions",
     "marts.fct_customer_value_predictions",
     "marts.dim_audience_customers",
+    "marts.fct_customer_lookalikes",
+    "marts.fct_lookalike_validation",
 )
 Result = TypeVar("Result")
 

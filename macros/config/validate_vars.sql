@@ -34,6 +34,9 @@
     {%- do scorehouse.weight_review_outcome() -%}
     {%- do scorehouse.numeric_var('weight_review_min_customers', 2, 1000000000, whole_number=true) -%}
     {%- do scorehouse.marketing_consent_when_missing() -%}
+    {%- do scorehouse.lookalike_seed() -%}
+    {%- do scorehouse.numeric_var('lookalike_engagement_days', 1, 36500, whole_number=true) -%}
+    {%- do scorehouse.numeric_var('lookalike_validation_min_days', 1, 36500, whole_number=true) -%}
     {%- do scorehouse.numeric_var('churn_risk_top_deciles', 1, 10, whole_number=true) -%}
     {%- do scorehouse.segment_share_bands() -%}
     {#- read by the refresh flow's quality gates, validated here with the rest before anything is loaded -#}

@@ -1,7 +1,7 @@
 -- The customers who may leave the warehouse in an audience (`scorehouse export`): those with an email and
--- marketing consent (no answer counts as var `marketing_consent_when_missing`), with their segment and flags
--- and the SHA-256 of their normalised email (trimmed, lower-case), the key ad and email platforms match
--- customers on. The email itself stays in staging.
+-- marketing consent (no answer counts as var `marketing_consent_when_missing`), with their segment, flags
+-- and lookalike rank, and the SHA-256 of their normalised email (trimmed, lower-case), the key ad and email
+-- platforms match customers on. The email itself stays in staging.
 {%- set consent_when_missing = marketing_consent_when_missing() %}
 
 with
@@ -12,6 +12,10 @@ customers as (
 
 customer_segments as (
     select * from {{ ref('dim_customer_segments') }}
+),
+
+customer_lookalikes as (
+    select * from {{ ref('fct_customer_lookalikes') }}
 ),
 
 consenting_customers as (
@@ -32,10 +36,13 @@ audience_customers as (
         customer_segments.is_vip,
         customer_segments.is_churn_risk,
         customer_segments.is_ambassador,
-        customer_segments.is_detractor_to_save
+        customer_segments.is_detractor_to_save,
+        customer_lookalikes.resemblance_rank
     from consenting_customers
     inner join customer_segments
         on consenting_customers.customer_id = customer_segments.customer_id
+    left join customer_lookalikes
+        on consenting_customers.customer_id = customer_lookalikes.customer_id
 )
 
 select * from audience_customers
