@@ -1,9 +1,10 @@
 -- Each customer's lookalike features, one row per customer, date and feature, as of two dates: the as-of
 -- date (`scoring`) and the newest score-history snapshot at least `lookalike_validation_min_days` before it
 -- (`validation`; none without such a snapshot). Only what prospects have too, and nothing sensitive: the
--- acquisition channel, page views, add-to-carts, email opens and email clicks in the
--- `lookalike_engagement_days` up to the date (in bands), and tenure (in bands). Gender, age and country are
--- left out, as the churn model leaves them out: an audience must not be picked by them.
+-- acquisition channel, and page views, add-to-carts, email opens and email clicks in the
+-- `lookalike_engagement_days` up to the date (in bands). Gender, age and country are left out, as the churn
+-- model leaves them out: an audience must not be picked by them. Tenure is left out too: the seed group's
+-- long tenure made new customers look unlike it, though they are the ones who buy (docs/audiences.md).
 {%- set engagement_days = numeric_var('lookalike_engagement_days', 1, 36500, whole_number=true) %}
 {%- set validation_min_days = numeric_var('lookalike_validation_min_days', 1, 36500, whole_number=true) %}
 {%- set latest_validation_date = (
