@@ -69,7 +69,7 @@ CSV_TYPE_CHANGES = {"INTEGER": "BIGINT", "DECIMAL(12,2)": "DOUBLE"}
 # (4,000 customers, seed 7, default profile and order volume). Pinned so that no change to
 # the generator alters the default data unnoticed.
 DEFAULT_ROW_DIGESTS = {
-    "customers": "d71d21259cefbcc489cd86fd23b4f18c",
+    "customers": "1b320030c7928b90e04d7b7ba9478d72",
     "orders": "d8c33fd0dfea4395a0b304b703570dec",
     "order_items": "de3f5b227849f118384ac3b6fbf85650",
     "events": "51dc9487d62613796b9572c8711c086f",
@@ -324,6 +324,23 @@ def test_categorical_values_and_shares(shop: duckdb.DuckDBPyConnection) -> None:
     ).fetchone()
     assert birth_year_missing == pytest.approx(0.05, abs=0.015)
     assert gender_missing == pytest.approx(0.08, abs=0.02)
+
+
+def test_some_customers_sign_up_again_with_another_customers_email(shop: duckdb.DuckDBPyConnection) -> None:
+    """About 2 % of the customers repeat the email of another, in upper case; every other email is its own."""
+    second_accounts, emails, distinct_emails, other_upper_case = shop.execute(
+        """
+        select
+            count(*) filter (where email <> lower(email)),
+            count(email),
+            count(distinct lower(email)),
+            count(*) filter (where email <> lower(email) and lower(email) = lower(customer_id) || '@example.com')
+        from customers
+        """
+    ).fetchone()
+    assert second_accounts / CUSTOMERS == pytest.approx(0.02, abs=0.006)
+    assert emails - distinct_emails == second_accounts
+    assert other_upper_case == 0
 
 
 def test_order_counts_are_skewed_like_a_real_shop(shop: duckdb.DuckDBPyConnection) -> None:

@@ -233,23 +233,28 @@ def test_each_injected_defect_is_quarantined_with_its_reason(
     assert reasons == {DEFECT_REASONS[kind]: count for kind, count in defects.items()}
 
 
-def test_every_generated_customer_has_exactly_one_segment(
+def test_every_generated_person_has_exactly_one_segment(
     generated_run: tuple[RefreshResult, dict[str, int]],
 ) -> None:
+    """Staged customers = persons segmented + customer_ids merged into them; the generator's second accounts
+    are merged, each with an older customer of its email."""
     result, _ = generated_run
-    staged_customers, segment_rows, distinct_customers, unsegmented = query(
+    staged_customers, merged_customers, segment_rows, distinct_customers, unsegmented = query(
         result.paths.working,
         """
         select
             (select count(*) from staging.stg_shop__customers),
+            (select count(*) from marts.dim_customer_identities where not is_survivor),
             (select count(*) from marts.dim_customer_segments),
             (select count(distinct customer_id) from marts.dim_customer_segments),
             (select count(*) from marts.dim_customer_segments where segment_name is null)
         """,
     )[0]
-    assert staged_customers == segment_rows == distinct_customers
+    assert 0 < merged_customers < 0.03 * staged_customers
+    assert staged_customers == segment_rows + merged_customers
+    assert segment_rows == distinct_customers
     assert unsegmented == 0
-    assert sum(row["customer_count"] for row in result.segment_summary) == staged_customers
+    assert sum(row["customer_count"] for row in result.segment_summary) == segment_rows
 
 
 def test_generated_scores_rank_customers_sensibly(generated_run: tuple[RefreshResult, dict[str, int]]) -> None:

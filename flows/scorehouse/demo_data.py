@@ -56,6 +56,9 @@ Both follow the same stories:
   social engagement score, log-normal around 4, is empty for 40 % of rows.
   They are drawn from a stream of their own, so the other files are the same
   with or without them.
+* Second accounts: 2 % of customers signed up with the email of another
+  customer of their chunk, typed in upper case; scoring counts both as one
+  person. They come from a stream of their own too.
 
 Measured with seed 7 and 100,000 customers of ``retail``: 12.1 % prospects,
 1.80 orders per customer (2.05 per buyer; 61 % of buyers order once, 19 %
@@ -127,6 +130,8 @@ EMAIL_NULL_SHARE = 0.03
 # marketing consent: true, false, and the rest unanswered
 CONSENT_TRUE_SHARE = 0.72
 CONSENT_FALSE_SHARE = 0.18
+# customers whose account repeats another customer's email (a second sign-up)
+SECOND_ACCOUNT_SHARE = 0.02
 GENDER_NULL_SHARE = 0.08
 BIRTH_YEAR_NULL_SHARE = 0.05
 AGE_MEAN, AGE_SD, AGE_MIN, AGE_MAX = 40.0, 13.0, 18, 85
@@ -278,6 +283,7 @@ CALIBRATION_STREAM = 2
 CAMPAIGN_STREAM = 3
 ATTRIBUTE_STREAM = 4
 CONSENT_STREAM = 5
+DUPLICATE_STREAM = 6
 
 SECONDS_PER_DAY = 86_400
 MONEY = pa.decimal128(12, 2)
@@ -454,16 +460,20 @@ def generate(
         for chunk_index, first_customer in enumerate(range(0, customers, chunk_customers)):
             chunk_size = min(chunk_customers, customers - first_customer)
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(CHUNK_STREAM, chunk_index)))
-            campaign_rng, attribute_rng, consent_rng = (
+            campaign_rng, attribute_rng, consent_rng, duplicate_rng = (
                 np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, chunk_index)))
-                for stream in (CAMPAIGN_STREAM, ATTRIBUTE_STREAM, CONSENT_STREAM)
+                for stream in (CAMPAIGN_STREAM, ATTRIBUTE_STREAM, CONSENT_STREAM, DUPLICATE_STREAM)
             )
             tables = _generate_chunk(
                 rng, campaign_rng, attribute_rng, first_customer + 1, chunk_size, row_counts["orders"] + 1, window,
                 volume, shop,
             )
-            tables["customers"] = tables["customers"].append_column(
+            customers_table = tables["customers"].append_column(
                 SCHEMAS["customers"].field("marketing_consent"), _marketing_consent(consent_rng, chunk_size)
+            )
+            email_index = customers_table.schema.get_field_index("email")
+            tables["customers"] = customers_table.set_column(
+                email_index, "email", _with_second_accounts(duplicate_rng, customers_table["email"].combine_chunks())
             )
             for name, table in tables.items():
                 writers[name].write_table(table)
@@ -824,6 +834,16 @@ def _marketing_consent(rng: np.random.Generator, size: int) -> pa.Array:
     """Most customers agreed to marketing, some refused, a few never answered (null)."""
     answer = rng.random(size)
     return pa.array(answer < CONSENT_TRUE_SHARE, mask=answer >= CONSENT_TRUE_SHARE + CONSENT_FALSE_SHARE)
+
+
+def _with_second_accounts(rng: np.random.Generator, emails: pa.Array) -> pa.Array:
+    """The emails with SECOND_ACCOUNT_SHARE of them replaced by another customer's email in upper case, as
+    someone signing up again types it; a customer whose chosen original has no email keeps its own."""
+    size = len(emails)
+    original = rng.integers(0, size, size)
+    is_second_account = (rng.random(size) < SECOND_ACCOUNT_SHARE) & (original != np.arange(size))
+    second_email = pc.utf8_upper(pc.take(emails, pa.array(original)))
+    return pc.if_else(pa.array(is_second_account), pc.coalesce(second_email, emails), emails)
 
 
 def _customer_attributes_table(rng: np.random.Generator, customers: _Customers, purchases: _Purchases) -> pa.Table:

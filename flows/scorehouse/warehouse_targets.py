@@ -58,6 +58,7 @@ PUBLISHED_TABLES = (
     "marts.dim_audience_customers",
     "marts.fct_customer_lookalikes",
     "marts.fct_lookalike_validation",
+    "marts.dim_customer_identities",
 )
 Result = TypeVar("Result")
 

@@ -2,6 +2,8 @@
     {#- Raises a compiler error naming the first var with an invalid value. -#}
     {%- do scorehouse.as_of_date() -%}
     {%- do scorehouse.purchase_window_start_date() -%}
+    {%- do scorehouse.identity_reconciliation() -%}
+    {%- do scorehouse.identity_email_provider_rules() -%}
     {%- do scorehouse.numeric_var('rfm_bucket_count', 2, 100, whole_number=true) -%}
     {%- do scorehouse.rfm_tie_policy() -%}
     {%- do scorehouse.rfm_cut_point_dimensions() -%}

@@ -1,5 +1,6 @@
--- One row per campaign send on or before the as-of date: the customer's segment when it was sent and the
--- responses attributed to it.
+-- One row per campaign send on or before the as-of date: the segment of the customer's person when it was
+-- sent and the responses attributed to it. A send stays with the customer_id it went to, the unit the
+-- campaign drew into treatment or control, and a response counts for the send to its own customer_id.
 {%- set attribution_days = scorehouse.numeric_var('campaign_attribution_days', 1, 3650, whole_number=true) %}
 
 with
@@ -12,21 +13,29 @@ campaign_responses as (
     select * from {{ ref('stg_shop__campaign_responses') }}
 ),
 
+customer_identity as (
+    select * from {{ ref('int_customer_identity') }}
+),
+
 customer_score_history as (
     select * from {{ ref('fct_customer_score_history') }}
 ),
 
 sends_until_as_of as (
     select
-        campaign_id,
-        customer_id,
-        channel,
-        is_control,
-        sent_at,
-        cast(sent_at as date) as sent_date,
-        {{ dbt.dateadd('day', attribution_days, 'sent_at') }} as attribution_ends_at
+        campaign_sends.campaign_id,
+        campaign_sends.customer_id,
+        customer_identity.person_id,
+        campaign_sends.channel,
+        campaign_sends.is_control,
+        campaign_sends.sent_at,
+        cast(campaign_sends.sent_at as date) as sent_date,
+        {{ dbt.dateadd('day', attribution_days, 'campaign_sends.sent_at') }} as attribution_ends_at
     from campaign_sends
-    where cast(sent_at as date) <= {{ date_literal(as_of_date()) }}
+    -- every staged send's customer is a staged customer (staging quarantines the others)
+    inner join customer_identity
+        on campaign_sends.customer_id = customer_identity.customer_id
+    where cast(campaign_sends.sent_at as date) <= {{ date_literal(as_of_date()) }}
 ),
 
 snapshot_dates as (
@@ -71,7 +80,7 @@ sends_segmented as (
     inner join send_date_snapshots
         on sends_until_as_of.sent_date = send_date_snapshots.sent_date
     left join snapshot_segments
-        on sends_until_as_of.customer_id = snapshot_segments.customer_id
+        on sends_until_as_of.person_id = snapshot_segments.customer_id
         and send_date_snapshots.snapshot_date = snapshot_segments.as_of_date
 ),
 
@@ -96,6 +105,7 @@ sends_attributed as (
         ----------  ids
         sends_segmented.campaign_id,
         sends_segmented.customer_id,
+        sends_segmented.person_id,
 
         ----------  send
         sends_segmented.channel,

@@ -9,9 +9,10 @@
 ) }}
 {%- set as_of = date_literal(as_of_date()) %}
 
--- the checked rows are read only by an incremental build; dbt must know they come first anyway
+-- the checked rows and identity changes are read only by an incremental build; dbt must know they come first
 -- depends_on: {{ ref('stg_shop__orders_checked') }}
 -- depends_on: {{ ref('stg_shop__order_items_checked') }}
+-- depends_on: {{ ref('int_customer_identity') }}
 with
 
 order_items as (
@@ -19,7 +20,7 @@ order_items as (
 ),
 
 orders as (
-    select * from {{ ref('stg_shop__orders') }}
+    select * from {{ ref('int_orders_reconciled') }}
 ),
 
 {% if is_incremental() %}

@@ -8,17 +8,18 @@
 {%- set as_of = date_literal(as_of_date()) %}
 {%- set window_start = date_literal(purchase_window_start_date()) %}
 
--- the checked rows are read only by an incremental build; dbt must know they come first anyway
+-- the checked rows and identity changes are read only by an incremental build; dbt must know they come first
 -- depends_on: {{ ref('stg_shop__events_checked') }}
 -- depends_on: {{ ref('stg_shop__nps_responses_checked') }}
+-- depends_on: {{ ref('int_customer_identity') }}
 with
 
 events as (
-    select * from {{ ref('stg_shop__events') }}
+    select * from {{ ref('int_events_reconciled') }}
 ),
 
 nps_responses as (
-    select * from {{ ref('stg_shop__nps_responses') }}
+    select * from {{ ref('int_nps_responses_reconciled') }}
 ),
 
 {% if is_incremental() %}

@@ -8,12 +8,13 @@
 {%- set as_of = date_literal(as_of_date()) %}
 {%- set window_start = date_literal(purchase_window_start_date()) %}
 
--- the checked rows are read only by an incremental build; dbt must know they come first anyway
+-- the checked rows and identity changes are read only by an incremental build; dbt must know they come first
 -- depends_on: {{ ref('stg_shop__orders_checked') }}
+-- depends_on: {{ ref('int_customer_identity') }}
 with
 
 orders as (
-    select * from {{ ref('stg_shop__orders') }}
+    select * from {{ ref('int_orders_reconciled') }}
 ),
 
 {% if is_incremental() %}

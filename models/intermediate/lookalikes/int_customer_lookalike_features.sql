@@ -15,11 +15,11 @@
 with
 
 customers as (
-    select * from {{ ref('stg_shop__customers') }}
+    select * from {{ ref('int_customers_reconciled') }}
 ),
 
 events as (
-    select * from {{ ref('stg_shop__events') }}
+    select * from {{ ref('int_events_reconciled') }}
 ),
 
 customer_score_history as (

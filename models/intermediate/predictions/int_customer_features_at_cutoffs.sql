@@ -20,21 +20,22 @@
     and scorehouse.cutoffs_moved_since_last_build(cutoffs, ['cutoff_date', 'window_start_date']) %}
 {%- set recomputes_changed_customers_only = is_incremental() and not cutoffs_moved %}
 
--- the checked rows are read only by an incremental build; dbt must know they come first anyway
+-- the checked rows and identity changes are read only by an incremental build; dbt must know they come first
 -- depends_on: {{ ref('stg_shop__orders_checked') }}
 -- depends_on: {{ ref('stg_shop__events_checked') }}
+-- depends_on: {{ ref('int_customer_identity') }}
 with
 
 customers as (
-    select * from {{ ref('stg_shop__customers') }}
+    select * from {{ ref('int_customers_reconciled') }}
 ),
 
 orders as (
-    select * from {{ ref('stg_shop__orders') }}
+    select * from {{ ref('int_orders_reconciled') }}
 ),
 
 events as (
-    select * from {{ ref('stg_shop__events') }}
+    select * from {{ ref('int_events_reconciled') }}
 ),
 
 {% if is_incremental() %}

@@ -1,13 +1,14 @@
--- The customers who may leave the warehouse in an audience (`scorehouse export`): those with an email and
--- marketing consent (no answer counts as var `marketing_consent_when_missing`), with their segment, flags
--- and lookalike rank, and the SHA-256 of their normalised email (trimmed, lower-case), the key ad and email
--- platforms match customers on. The email itself stays in staging.
+-- The persons who may leave the warehouse in an audience (`scorehouse export`): those with an email and
+-- marketing consent (int_customers_reconciled: none of their customer_ids declined; no answer counts as var
+-- `marketing_consent_when_missing`), with their segment, flags and lookalike rank, and the SHA-256 of
+-- their normalised email (trimmed, lower-case), the key ad and email platforms match customers on. The
+-- email itself stays in staging.
 {%- set consent_when_missing = marketing_consent_when_missing() %}
 
 with
 
 customers as (
-    select * from {{ ref('stg_shop__customers') }}
+    select * from {{ ref('int_customers_reconciled') }}
 ),
 
 customer_segments as (
@@ -21,7 +22,7 @@ customer_lookalikes as (
 consenting_customers as (
     select
         customer_id,
-        {{ sha256_hex('lower(trim(email))') }} as email_sha256
+        {{ sha256_hex(normalised_email('email')) }} as email_sha256
     from customers
     where
         email is not null

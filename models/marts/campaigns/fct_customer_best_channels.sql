@@ -1,6 +1,6 @@
 -- Each customer's best campaign channel: among the channels that carried at least `best_channel_min_sends`
--- of the customer's sends, the one with the highest response rate; without one, the best channel of the
--- customer's segment measured the same way on all its customers' sends; without that either, none.
+-- of the sends to any of the person's customer_ids, the one with the highest response rate; without one, the
+-- best channel of the customer's segment measured the same way on all its customers' sends; else none.
 {%- set min_sends = numeric_var('best_channel_min_sends', 1, 1000000000, whole_number=true) %}
 
 with
@@ -18,13 +18,13 @@ channel_sends_responded as (
     -- Control customers were held out, not contacted through a channel, and a send without a channel says
     -- nothing about one.
     select
-        campaign_sends_attributed.customer_id,
+        campaign_sends_attributed.person_id as customer_id,
         campaign_sends_attributed.channel,
         campaign_sends_attributed.has_responded,
         customer_segments.segment_name
     from campaign_sends_attributed
     inner join customer_segments
-        on campaign_sends_attributed.customer_id = customer_segments.customer_id
+        on campaign_sends_attributed.person_id = customer_segments.customer_id
     where not campaign_sends_attributed.is_control
         and campaign_sends_attributed.channel is not null
 ),

@@ -13,11 +13,11 @@ customers as (
 ),
 
 events as (
-    select * from {{ ref('stg_shop__events') }}
+    select * from {{ ref('int_events_reconciled') }}
 ),
 
 orders as (
-    select * from {{ ref('stg_shop__orders') }}
+    select * from {{ ref('int_orders_reconciled') }}
 ),
 
 lead_scoring_rules as (

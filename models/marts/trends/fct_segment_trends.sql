@@ -8,7 +8,7 @@
 with
 
 orders as (
-    select * from {{ ref('stg_shop__orders') }}
+    select * from {{ ref('int_orders_reconciled') }}
 ),
 
 customer_segments as (
