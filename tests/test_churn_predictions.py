@@ -160,8 +160,9 @@ def run_with_late_rows(
     """The demo data plus orders and events of 100 customers dated just after each cutoff."""
     data_dir = tmp_path_factory.mktemp("churn_demo_late") / "data"
     shutil.copytree(demo_dir, data_dir)
+    # persons, each under the customer_id its features are kept by
     customer_ids = [row[0] for row in read_working(
-        demo_run, "select customer_id from staging.stg_shop__customers order by customer_id limit 300"
+        demo_run, "select customer_id from intermediate.int_customers_summarized order by customer_id limit 300"
     )]
     customer_groups = {role: customer_ids[index::3] for index, role in enumerate(CUTOFF_DATES)}
     orders, events = late_rows(customer_groups)
@@ -200,7 +201,8 @@ def test_features_at_the_scoring_cutoff_are_the_scores_inputs(demo_run: RefreshR
         f"select customer_id, {columns} from intermediate.int_customer_features_at_cutoffs "
         "where cutoff_role = 'scoring'",
     )
-    assert len(summarized) == 3_000
+    [(persons,)] = read_working(demo_run, "select count(*) from intermediate.int_customer_identity where is_survivor")
+    assert len(summarized) == persons
     assert sorted(at_scoring) == sorted(summarized)
 
 
@@ -343,7 +345,8 @@ def test_published_churn_predictions_cover_every_customer_with_deciles(demo_run:
     columns, rows = working_target(demo_run).read_published("fct_customer_churn_predictions")
     predictions = [dict(zip(columns, row, strict=True)) for row in rows]
     buyers = [row for row in predictions if row["has_purchased"]]
-    assert len(predictions) == 3_000
+    [(persons,)] = read_working(demo_run, "select count(*) from intermediate.int_customers_summarized")
+    assert len(predictions) == persons
     assert all(row["churn_probability"] is None for row in predictions if not row["has_purchased"])
     assert all(row["churn_model_version"] == 1 and row["churn_probability"] is not None for row in buyers)
     # ntile: the first len % 10 deciles hold one buyer more than the others

@@ -71,9 +71,14 @@ def data_copy(good_data: Path, tmp_path: Path) -> Path:
 def test_a_good_run_publishes_the_bi_tables(first_run: RefreshResult) -> None:
     assert first_run.publication.is_new
     with duckdb.connect(str(first_run.paths.published), read_only=True) as connection:
-        customers = connection.execute("select count(*) from marts.dim_customer_segments").fetchone()[0]
+        persons = connection.execute("select count(*) from marts.dim_customer_segments").fetchone()[0]
+        merged = connection.execute(
+            "select count(*) from marts.dim_customer_identities where not is_survivor"
+        ).fetchone()[0]
         segments = connection.execute("select count(*) from marts.fct_segment_summary").fetchone()[0]
-    assert customers == first_run.staged_row_counts["customers"] == 1_000
+    # the generator's second accounts are scored with the customer whose email they share
+    assert persons + merged == first_run.staged_row_counts["customers"] == 1_000
+    assert 0 < merged < 30
     assert segments == 12
     [run] = read_runs(first_run.paths.run_log)
     assert run["status"] == "published" and run["failed_check"] is None
@@ -281,6 +286,8 @@ def test_a_reader_keeps_answering_during_a_refresh_and_sees_new_data_after_recon
     warehouse_copy: WarehousePaths, good_data: Path, tmp_path: Path
 ) -> None:
     old_fingerprint = published_fingerprint(warehouse_copy.published)
+    with duckdb.connect(str(warehouse_copy.published), read_only=True) as connection:
+        persons = connection.execute("select count(*) from marts.dim_customer_segments").fetchone()[0]
     log, stop = tmp_path / "reader.log", tmp_path / "stop"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse_copy.published), str(log), str(stop)])
     try:
@@ -297,8 +304,8 @@ def test_a_reader_keeps_answering_during_a_refresh_and_sees_new_data_after_recon
     lines = log.read_text().splitlines()
     during = [line for line in lines if line.startswith("during")]
     assert len(during) > 20
-    assert all(line == f"during {old_fingerprint} 1000" for line in during)
-    assert lines[-1] == f"after {result.publication.fingerprint} 1000"
+    assert all(line == f"during {old_fingerprint} {persons}" for line in during)
+    assert lines[-1] == f"after {result.publication.fingerprint} {persons}"
 
 
 # Lines of `scorehouse run`'s log at which a refresh is killed: right after the load committed, in the

@@ -6,8 +6,8 @@
     {%- if not provider_rules -%}
     {{ email }}
     {%- else -%}
+    {#- the first part of a split always exists: Spark's ANSI mode fails on a missing one -#}
     {%- set local_part = dbt.split_part(email, "'@'", 1) -%}
-    {%- set domain = dbt.split_part(email, "'@'", 2) -%}
     case
         {%- for domain_name, rules in provider_rules.items() %}
         {%- set kept_local_part = local_part %}
@@ -17,8 +17,8 @@
         {%- if 'ignore_dots' in rules %}
             {%- set kept_local_part = dbt.replace(kept_local_part, "'.'", "''") %}
         {%- endif %}
-        when {{ domain }} = '{{ domain_name }}'
-            then {{ dbt.concat([kept_local_part, "'@'", domain]) }}
+        when {{ email }} like '%@{{ domain_name }}'
+            then {{ dbt.concat([kept_local_part, "'@" ~ domain_name ~ "'"]) }}
         {%- endfor %}
         else {{ email }}
     end

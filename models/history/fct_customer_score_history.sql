@@ -9,6 +9,7 @@
 -- depends_on: {{ ref('fct_customer_value_validation') }}, {{ ref('fct_rfm_grid') }}
 -- depends_on: {{ ref('fct_composite_score_histogram') }}, {{ ref('fct_customer_churn_predictions') }}
 -- depends_on: {{ ref('fct_customer_value_predictions') }}, {{ ref('fct_score_weight_review') }}
+-- depends_on: {{ ref('dim_customer_identities') }}
 {{ config(
     unique_key='as_of_date',
     partition_by=['as_of_date'] if target.type == 'spark' else none,
