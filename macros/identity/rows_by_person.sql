@@ -12,23 +12,28 @@ staged as (
     select * from {{ staged_relation }}
 ),
 
-customer_identity as (
-    select * from {{ ref('int_customer_identity') }}
+-- only the customer_ids merged into an older one: a small table to probe, where all customers would be as
+-- large as the table of customers itself
+merged_customers as (
+    select
+        customer_id,
+        person_id
+    from {{ ref('int_customer_identity') }}
+    where not is_survivor
 ),
 
 by_person as (
     select
         {%- for column_name in model.columns %}
         {% if column_name == 'customer_id' -%}
-        customer_identity.person_id as customer_id
+        coalesce(merged_customers.person_id, staged.customer_id) as customer_id
         {%- else -%}
         staged.{{ adapter.quote(column_name) }}
         {%- endif %}{{ ',' if not loop.last }}
         {%- endfor %}
     from staged
-    -- every staged row's customer is a staged customer (staging quarantines the others)
-    inner join customer_identity
-        on staged.customer_id = customer_identity.customer_id
+    left join merged_customers
+        on staged.customer_id = merged_customers.customer_id
 )
 
 select * from by_person

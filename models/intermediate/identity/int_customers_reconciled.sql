@@ -8,21 +8,24 @@ customers as (
     select * from {{ ref('stg_shop__customers') }}
 ),
 
-customer_identity as (
-    select * from {{ ref('int_customer_identity') }}
+-- only the customer_ids merged into an older one, few against all customers
+merged_customers as (
+    select
+        customer_id,
+        person_id
+    from {{ ref('int_customer_identity') }}
+    where not is_survivor
 ),
 
-person_consents as (
+merged_consents as (
     select
-        customer_identity.person_id,
-        case
-            when max(case when not customers.marketing_consent then 1 else 0 end) = 1 then false
-            when max(case when customers.marketing_consent then 1 else 0 end) = 1 then true
-        end as marketing_consent
-    from customers
-    inner join customer_identity
-        on customers.customer_id = customer_identity.customer_id
-    group by customer_identity.person_id
+        merged_customers.person_id,
+        max(case when not customers.marketing_consent then 1 else 0 end) as has_declined,
+        max(case when customers.marketing_consent then 1 else 0 end) as has_agreed
+    from merged_customers
+    inner join customers
+        on merged_customers.customer_id = customers.customer_id
+    group by merged_customers.person_id
 ),
 
 persons as (
@@ -36,7 +39,10 @@ persons as (
         customers.gender,
         customers.acquisition_channel,
         customers.birth_year,
-        person_consents.marketing_consent,
+        case
+            when not customers.marketing_consent or merged_consents.has_declined = 1 then false
+            when customers.marketing_consent or merged_consents.has_agreed = 1 then true
+        end as marketing_consent,
 
         ----------  timestamps
         customers.created_at,
@@ -47,8 +53,11 @@ persons as (
         customers.loaded_at
 
     from customers
-    inner join person_consents
-        on customers.customer_id = person_consents.person_id
+    left join merged_customers
+        on customers.customer_id = merged_customers.customer_id
+    left join merged_consents
+        on customers.customer_id = merged_consents.person_id
+    where merged_customers.customer_id is null
 )
 
 select * from persons
