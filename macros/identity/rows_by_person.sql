@@ -12,14 +12,8 @@ staged as (
     select * from {{ staged_relation }}
 ),
 
--- only the customer_ids merged into an older one: a small table to probe, where all customers would be as
--- large as the table of customers itself
 merged_customers as (
-    select
-        customer_id,
-        person_id
-    from {{ ref('int_customer_identity') }}
-    where not is_survivor
+    {{ merged_customers() }}
 ),
 
 by_person as (

@@ -8,13 +8,8 @@ customers as (
     select * from {{ ref('stg_shop__customers') }}
 ),
 
--- only the customer_ids merged into an older one, few against all customers
 merged_customers as (
-    select
-        customer_id,
-        person_id
-    from {{ ref('int_customer_identity') }}
-    where not is_survivor
+    {{ merged_customers() }}
 ),
 
 merged_consents as (
