@@ -13,8 +13,8 @@ campaign_responses as (
     select * from {{ ref('stg_shop__campaign_responses') }}
 ),
 
-customer_identity as (
-    select * from {{ ref('int_customer_identity') }}
+merged_customers as (
+    {{ merged_customers() }}
 ),
 
 customer_score_history as (
@@ -25,16 +25,15 @@ sends_until_as_of as (
     select
         campaign_sends.campaign_id,
         campaign_sends.customer_id,
-        customer_identity.person_id,
+        coalesce(merged_customers.person_id, campaign_sends.customer_id) as person_id,
         campaign_sends.channel,
         campaign_sends.is_control,
         campaign_sends.sent_at,
         cast(campaign_sends.sent_at as date) as sent_date,
         {{ dbt.dateadd('day', attribution_days, 'campaign_sends.sent_at') }} as attribution_ends_at
     from campaign_sends
-    -- every staged send's customer is a staged customer (staging quarantines the others)
-    inner join customer_identity
-        on campaign_sends.customer_id = customer_identity.customer_id
+    left join merged_customers
+        on campaign_sends.customer_id = merged_customers.customer_id
     where cast(campaign_sends.sent_at as date) <= {{ date_literal(as_of_date()) }}
 ),
 
