@@ -152,7 +152,10 @@ weighted_composite_scores as (
         false as higher_score_predicts_outcome,
         max(cutoff_date) as cutoff_date,
         customer_id,
-        100 * sum(weight * normalised_value) / nullif(sum(weight), 0) as score_value,
+        -- summed in exact decimals, as the composite's points are: a float sum depends on the order the
+        -- rows arrive in, so a rerun on the same data gave other last bits and could move a decile boundary
+        100 * cast(sum(cast(weight * normalised_value as decimal(38, 12))) as {{ type_double() }})
+        / nullif(cast(sum(cast(weight as decimal(38, 12))) as {{ type_double() }}), 0) as score_value,
         cast(null as {{ type_double() }}) as predicted_outcome,
         max(case when is_churned then 1 else 0 end) as outcome
     from criteria_weighted
