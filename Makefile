@@ -35,8 +35,8 @@ test-files: setup
 	$(BIN)/pytest -n 2 --dist loadfile --ignore tests/test_targets.py
 
 # The target comparison in a pytest of its own, because pyspark exits the Spark steps it spawns from inside a
-# pytest-xdist worker (their main module has no file, which pyspark takes for a doctest run). A quarter of its
-# time it waits on PostgreSQL and Spark, which the test files' workers use.
+# pytest-xdist worker (their main module has no file, which pyspark takes for a doctest run). It waits on
+# PostgreSQL and Spark a quarter of its time, which the test files' workers then use.
 test-targets: setup
 	$(BIN)/pytest tests/test_targets.py
 
