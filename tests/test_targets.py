@@ -1,9 +1,11 @@
-"""The same refresh on DuckDB, PostgreSQL and Spark, on the same generated data and score criteria, gives the
-same scores, contributions and segments, customer by customer; PostgreSQL's BI role reads what is published
-and nothing else.
+"""The same refresh on DuckDB, PostgreSQL, Spark and a Spark cluster, on the same generated data and score
+criteria, gives the same scores, contributions and segments, customer by customer; PostgreSQL's BI role reads
+what is published and nothing else.
 
 The PostgreSQL server is the project's own throwaway one (scripts/postgres-server); Spark is a local
-session (pyspark), as the profile's spark target describes.
+session (pyspark), as the profile's spark target describes; the cluster is the project's own (scripts/
+spark-cluster: a master, two workers and a Spark Connect server, separate processes on loopback), which the
+spark_connect target reaches.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import csv
 import json
 import logging
 import os
+import signal
+import socket
 import subprocess
+import threading
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,11 +31,14 @@ from psycopg2 import errors
 from conftest import copy_project
 from scorehouse import dbt_runner, demo_data
 from scorehouse.dbt_runner import PROJECT_DIR
+from scorehouse.errors import UserFacingError
 from scorehouse.scoring_flow import GateFailed, RefreshResult, refresh_scores
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehousePaths, WarehouseTarget, target_named
 from test_churn_predictions import check_write_table_round_trip
 
-TARGETS = ("duckdb", "postgres", "spark")
+TARGETS = ("duckdb", "postgres", "spark", "spark_connect")
+# the targets compared with DuckDB's results
+OTHER_TARGETS = TARGETS[1:]
 END_DATE = date(2025, 12, 31)
 CUSTOMERS = 1_500
 NOW = datetime(2026, 1, 1, 6, 0, 0)
@@ -56,6 +64,7 @@ SCORE_CRITERIA = [
      "normalisation": "min_max", "lower_bound": "0", "upper_bound": "1"},
 ]
 POSTGRES_SERVER = PROJECT_DIR / "scripts" / "postgres-server"
+SPARK_CLUSTER = PROJECT_DIR / "scripts" / "spark-cluster"
 PUBLISHED_TABLE_NAMES = [table.split(".")[1] for table in PUBLISHED_TABLES]
 # table name -> (column names, rows), as BI reads it
 PublishedTables = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
@@ -73,6 +82,33 @@ def postgres_server() -> Iterator[None]:
     yield
     os.environ.clear()
     os.environ.update(previous)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Starts the project's Spark cluster on free ports, with its metastore and tables in a new folder, and
+    points the spark_connect target at it; yields the script's environment (worker-pid needs it)."""
+    settings = {
+        "SCOREHOUSE_SPARK_MASTER_PORT": str(free_port()),
+        "SCOREHOUSE_SPARK_CONNECT_PORT": str(free_port()),
+        "SCOREHOUSE_SPARK_CLUSTER_DIR": str(tmp_path_factory.mktemp("spark_cluster")),
+        # enough for the test's data on executors of one core; the script's default is the same
+        "SCOREHOUSE_SPARK_EXECUTOR_MEMORY": "512m",
+    }
+    environment = {**os.environ, **settings}
+    subprocess.run([str(SPARK_CLUSTER), "start"], check=True, env=environment)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("SCOREHOUSE_SPARK_CONNECT_URL", f"sc://127.0.0.1:{settings['SCOREHOUSE_SPARK_CONNECT_PORT']}")
+            yield environment
+    finally:
+        subprocess.run([str(SPARK_CLUSTER), "stop"], check=True, env=environment)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +130,7 @@ def reset_postgres(paths: WarehousePaths) -> None:
 
 @pytest.fixture(scope="module")
 def runs(
-    postgres_server: None, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+    postgres_server: None, spark_cluster: dict[str, str], shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, RefreshResult]:
     reset_postgres(WarehousePaths(tmp_path_factory.mktemp("postgres_reset")))
     project_dir = copy_project(tmp_path_factory.mktemp("targets_project"))
@@ -147,8 +183,10 @@ def published_rows(tables: PublishedTables, table_name: str) -> dict[str, dict[s
     return {row[columns.index("customer_id")]: dict(zip(columns, row, strict=True)) for row in rows}
 
 
-@pytest.mark.parametrize("target_name", ["postgres", "spark"])
-def test_write_table_round_trips(postgres_server: None, target_name: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("target_name", OTHER_TARGETS)
+def test_write_table_round_trips(
+    postgres_server: None, spark_cluster: dict[str, str], target_name: str, tmp_path: Path
+) -> None:
     """DuckDB's case is in tests/test_churn_predictions.py; the first write replaces what a session left."""
     check_write_table_round_trip(target_named(target_name, WarehousePaths(tmp_path)))
 
@@ -156,13 +194,13 @@ def test_write_table_round_trips(postgres_server: None, target_name: str, tmp_pa
 def test_every_target_stages_and_quarantines_the_same_rows(runs: dict[str, RefreshResult]) -> None:
     duckdb_run = runs["duckdb"]
     assert sum(duckdb_run.quarantined_row_counts.values()) > 0, "the defective rows were not quarantined"
-    for target_name in ("postgres", "spark"):
+    for target_name in OTHER_TARGETS:
         assert runs[target_name].raw_row_counts == duckdb_run.raw_row_counts
         assert runs[target_name].staged_row_counts == duckdb_run.staged_row_counts
         assert runs[target_name].quarantined_row_counts == duckdb_run.quarantined_row_counts
 
 
-@pytest.mark.parametrize("target_name", ["postgres", "spark"])
+@pytest.mark.parametrize("target_name", OTHER_TARGETS)
 def test_every_target_stages_the_same_customer_attributes(runs: dict[str, RefreshResult], target_name: str) -> None:
     """The generated customer_attributes file, typed by the kinds the source declares: booleans, whole numbers
     and decimals, empty values as null."""
@@ -180,7 +218,7 @@ def test_every_target_stages_the_same_customer_attributes(runs: dict[str, Refres
     assert staged[target_name] == staged["duckdb"]
 
 
-@pytest.mark.parametrize("target_name", ["postgres", "spark"])
+@pytest.mark.parametrize("target_name", OTHER_TARGETS)
 def test_every_customer_gets_the_same_scores_and_segment(
     published: dict[str, PublishedTables], target_name: str
 ) -> None:
@@ -209,7 +247,7 @@ def test_every_customer_gets_the_same_scores_and_segment(
     )
 
 
-@pytest.mark.parametrize("target_name", ["postgres", "spark"])
+@pytest.mark.parametrize("target_name", OTHER_TARGETS)
 def test_every_customer_has_the_same_rfm_inputs(published: dict[str, PublishedTables], target_name: str) -> None:
     expected = published_rows(published["duckdb"], "fct_customer_rfm_scores")
     actual = published_rows(published[target_name], "fct_customer_rfm_scores")
@@ -240,7 +278,7 @@ def comparable_rows(tables: PublishedTables, table_name: str) -> list[tuple]:
 
 
 @pytest.mark.parametrize("table", PUBLISHED_TABLE_NAMES)
-@pytest.mark.parametrize("target_name", ["postgres", "spark"])
+@pytest.mark.parametrize("target_name", OTHER_TARGETS)
 def test_every_published_table_agrees(published: dict[str, PublishedTables], target_name: str, table: str) -> None:
     expected, actual = comparable_rows(published["duckdb"], table), comparable_rows(published[target_name], table)
     assert len(actual) == len(expected)
@@ -251,7 +289,7 @@ def test_every_published_table_agrees(published: dict[str, PublishedTables], tar
 def test_segment_summaries_agree(runs: dict[str, RefreshResult], published: dict[str, PublishedTables]) -> None:
     expected = {row["segment_name"]: row for row in runs["duckdb"].segment_summary}
     assert sum(row["customer_count"] for row in expected.values()) == persons(published["duckdb"])
-    for target_name in ("postgres", "spark"):
+    for target_name in OTHER_TARGETS:
         actual = {row["segment_name"]: row for row in runs[target_name].segment_summary}
         assert actual.keys() == expected.keys()
         for segment_name, row in expected.items():
@@ -299,6 +337,87 @@ def test_postgres_failed_refresh_keeps_the_published_schema(
             dbt_vars={**VARS, "raw_row_defect_tolerance": 0}, now=NOW, target_name="postgres",
         )
     assert target.query("select fingerprint, run_id from published.scorehouse_publication") == before
+
+
+def test_an_unreachable_spark_connect_server_stops_the_refresh_with_one_sentence_naming_it(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sc://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("SCOREHOUSE_SPARK_CONNECT_URL", url)
+    with pytest.raises(UserFacingError) as failure:
+        refresh_scores(
+            data_dir=shared_data, warehouse_dir=tmp_path / "warehouse", dbt_vars=VARS, now=NOW,
+            target_name="spark_connect",
+        )
+    assert f"The Spark Connect server at {url} cannot be reached" in str(failure.value)
+    assert "\n" not in str(failure.value)
+
+
+def published_as_of_dates(target: WarehouseTarget) -> set[date]:
+    """The as-of dates BI reads in the published tables that carry one."""
+    return {
+        row[0]
+        for table in ("dim_customer_segments", "fct_customer_rfm_scores", "fct_customer_scores")
+        for row in target.call(target.query, f"select distinct as_of_date from published.{table}")
+    }
+
+
+def kill_a_worker_once_the_build_runs(
+    paths: WarehousePaths, cluster_environment: dict[str, str], done: threading.Event, killed: list[int]
+) -> None:
+    """Kills worker 2 (and so its executor) once dbt builds the intermediate models: in the middle of the
+    refresh's first build, with the staging tables' shuffle files on both executors."""
+    building = paths.dbt_target / "run" / "scorehouse" / "models" / "intermediate"
+    while not done.wait(0.2):
+        if building.exists():
+            worker = subprocess.run(
+                [str(SPARK_CLUSTER), "worker-pid", "2"], env=cluster_environment, check=True, capture_output=True,
+                text=True,
+            ).stdout
+            os.kill(int(worker), signal.SIGKILL)
+            killed.append(int(worker))
+            return
+
+
+def test_a_worker_killed_during_a_refresh_leaves_one_whole_publication_and_the_next_refresh_succeeds(
+    runs: dict[str, RefreshResult], spark_cluster: dict[str, str], shared_data: Path, tmp_path: Path
+) -> None:
+    """Spark re-runs the lost tasks on the other worker, or the refresh stops with one sentence; either
+    way BI reads one publication whole, the new one or the one before, and the next refresh succeeds."""
+    paths = WarehousePaths(tmp_path / "warehouse")
+    target = target_named("spark_connect", paths)
+    publication_before = target.call(target.query, "select fingerprint, run_id from published.scorehouse_publication")
+    assert published_as_of_dates(target) == {END_DATE}
+    # a month earlier: a refresh whose outputs differ from those published
+    earlier = {**VARS, "as_of_date": date(2025, 11, 30).isoformat()}
+
+    done, killed = threading.Event(), []
+    killer = threading.Thread(target=kill_a_worker_once_the_build_runs, args=(paths, spark_cluster, done, killed))
+    killer.start()
+    try:
+        refresh_scores(data_dir=shared_data, warehouse_dir=paths.directory, dbt_vars=earlier, now=NOW,
+                       target_name="spark_connect")
+        completed = True
+    except UserFacingError as failure:
+        assert "\n" not in str(failure)
+        completed = False
+    finally:
+        done.set()
+        killer.join()
+    assert killed, "the refresh ended before its build reached the intermediate models"
+
+    publication = target.call(target.query, "select fingerprint, run_id from published.scorehouse_publication")
+    if completed:
+        assert publication != publication_before
+        assert published_as_of_dates(target) == {date(2025, 11, 30)}
+    else:
+        assert publication == publication_before
+        assert published_as_of_dates(target) == {END_DATE}
+
+    subprocess.run([str(SPARK_CLUSTER), "start"], env=spark_cluster, check=True)  # the worker back
+    refresh_scores(data_dir=shared_data, warehouse_dir=paths.directory, dbt_vars=earlier, now=NOW,
+                   target_name="spark_connect")
+    assert published_as_of_dates(target) == {date(2025, 11, 30)}
 
 
 # Last in the file: on PostgreSQL it rebuilds the working marts schema, which the publication renamed away.

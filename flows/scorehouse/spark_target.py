@@ -1,16 +1,22 @@
-"""The Spark warehouse: a local Spark session (pyspark) with its Hive metastore and tables in the warehouse
-folder; dbt builds in the `marts` database, BI reads the `published` database.
+"""The Spark warehouses; dbt builds in the `marts` database, BI reads the `published` database.
 
-The metastore is an embedded Derby database that one JVM at a time may open, and dbt's session runs in a
-JVM of its own (a dbt process per command, `runs_dbt_in_own_process`). So every Python step here runs in a
-child process whose JVM is gone before the step returns (`SparkTarget.call`), leaving the metastore free for
-the next dbt command.
+`spark`: a local Spark session (pyspark) with its Hive metastore and tables in the warehouse folder. The
+metastore is an embedded Derby database that one JVM at a time may open, and dbt's session runs in a JVM of its
+own (a dbt process per command, `runs_dbt_in_own_process`). So every Python step there runs in a child process
+whose JVM is gone before the step returns (`SparkTarget.call`), leaving the metastore free for the next dbt
+command.
+
+`spark_connect`: a Spark cluster through its Spark Connect server (docs/spark-cluster.md). The server holds
+the metastore and the tables; dbt, in the flow's process, and the Python steps send it SQL over gRPC, so no
+step starts a JVM.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
+from abc import abstractmethod
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -23,6 +29,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scorehouse.contract import EntityFiles, sql_string, timestamp_literal
+from scorehouse.dbt_runner import environment_set
+from scorehouse.errors import UserFacingError
 from scorehouse.loading import RAW_SCHEMA, RawLoad, raw_table_exports
 from scorehouse.warehouse_targets import (
     PUBLISHED_TABLES,
@@ -38,20 +46,29 @@ PUBLISHED_DATABASE = "published"
 PUBLICATION_TABLE = f"{PUBLISHED_DATABASE}.scorehouse_publication"
 # dbt-spark forces ANSI mode off in its sessions; the Python steps read the same SQL the same way
 DBT_SPARK_SESSION_SETTINGS = {"spark.sql.ansi.enabled": "false"}
+CONNECT_URL_VARIABLE = "SCOREHOUSE_SPARK_CONNECT_URL"
+# how long a refresh waits for the Spark Connect server to accept a connection before it stops
+CONNECT_TIMEOUT_SECONDS = 10
 
-_session: Any = None  # the child process's Spark session, created on first use
+_session: Any = None  # the child process's local Spark session, created on first use
+_connect_sessions: dict[str, Any] = {}  # Spark Connect sessions of this process, by server URL
+
+
+def session_settings(target_name: str) -> dict[str, str]:
+    """The settings dbt gives its Spark session: the profile's server_side_parameters, ANSI mode off."""
+    settings = {**profile_output(target_name)["server_side_parameters"], **DBT_SPARK_SESSION_SETTINGS}
+    return {key: str(value) for key, value in settings.items()}
 
 
 def spark_session() -> Any:
-    """This process's Spark session, configured like dbt's from the profile's server_side_parameters."""
+    """This process's local Spark session, configured like dbt's."""
     global _session
     if _session is None:
         from pyspark.sql import SparkSession
 
         builder = SparkSession.builder.appName("scorehouse").enableHiveSupport()
-        settings = {**profile_output(SparkTarget.name)["server_side_parameters"], **DBT_SPARK_SESSION_SETTINGS}
-        for key, value in settings.items():
-            builder = builder.config(key, str(value))
+        for key, value in session_settings(SparkTarget.name).items():
+            builder = builder.config(key, value)
         _session = builder.getOrCreate()
         _session.sparkContext.setLogLevel("ERROR")
     return _session
@@ -85,23 +102,19 @@ def run_in_child(environment: dict[str, str], function: Callable[..., Result], a
         stop_spark()
 
 
-class SparkTarget(WarehouseTarget):
-    name = "spark"
-    # dbt's session holds the metastore while its process lives: a process per command releases it
-    runs_dbt_in_own_process = True
+class SparkWarehouse(WarehouseTarget):
+    """What the Python steps do on Spark, through `session()`. The raw files and the tables Python writes
+    reach Spark as Parquet files in the warehouse folder, which Spark reads by path."""
 
-    def dbt_environment(self) -> dict[str, str]:
-        return {**super().dbt_environment(), "SCOREHOUSE_SPARK_DIR": str(self.paths.spark.resolve())}
-
-    def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
-        self.paths.spark.mkdir(parents=True, exist_ok=True)
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as executor:
-            return executor.submit(run_in_child, self.dbt_environment(), function, arguments).result()
+    @abstractmethod
+    def session(self) -> Any:
+        """The Spark session the steps run their SQL in."""
 
     def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
         """DuckDB reads the files as for the duckdb target and writes each table as Parquet, values as text
         as delivered; Spark then replaces raw.<entity> with it, so dbt rebuilds in full."""
-        spark = spark_session()
+        spark = self.session()
+        self.paths.spark.mkdir(parents=True, exist_ok=True)
         with raw_table_exports(inputs, loaded_at, self.paths.spark, "parquet") as (row_counts, parquet_files):
             spark.sql(f"create database if not exists {RAW_SCHEMA}")
             for entity_files in inputs:
@@ -116,8 +129,9 @@ class SparkTarget(WarehouseTarget):
         """Spark reads the rows from a Parquet file, timestamps as Spark's `timestamp` like the raw tables,
         and saves them as a Parquet table of the database."""
         schema, table = split_qualified_name(qualified_name)
-        spark = spark_session()
+        spark = self.session()
         spark.sql(f"create database if not exists {schema}")
+        self.paths.spark.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.paths.spark) as directory:
             parquet_file = Path(directory) / f"{table}.parquet"
             pq.write_table(rows, parquet_file)
@@ -129,15 +143,15 @@ class SparkTarget(WarehouseTarget):
             writer.saveAsTable(f"{schema}.{table}")
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in spark_session().sql(sql).collect()]
+        return [tuple(row) for row in self.session().sql(sql).collect()]
 
     def read_published(self, table_name: str, where: str = "true") -> tuple[list[str], list[tuple[Any, ...]]]:
-        frame = spark_session().sql(f"select * from {PUBLISHED_DATABASE}.{table_name} where {where}")
+        frame = self.session().sql(f"select * from {PUBLISHED_DATABASE}.{table_name} where {where}")
         return frame.columns, [tuple(row) for row in frame.collect()]
 
     @contextmanager
     def gate_data_source(self, context: Any) -> Iterator[Callable[[str, str], tuple[Any, dict]]]:
-        spark = spark_session()
+        spark = self.session()
         data_source = context.data_sources.add_spark(name="warehouse")
 
         def add_batch(name: str, query: str) -> tuple[Any, dict]:
@@ -150,7 +164,7 @@ class SparkTarget(WarehouseTarget):
         """Copies each BI table next to its published version, then swaps them by drop and rename. Spark's
         catalog has no multi-table transaction: a reader during the swap may see some tables new and others
         old, and a run killed within it leaves the rest to the next run."""
-        spark = spark_session()
+        spark = self.session()
         fingerprint, row_counts = tables_fingerprint(
             PUBLISHED_TABLES,
             lambda table: spark.sql(
@@ -175,3 +189,73 @@ class SparkTarget(WarehouseTarget):
             spark.sql(f"drop table if exists {published_table}")
             spark.sql(f"alter table {published_table}__next rename to {published_table}")
         return Publication(PUBLISHED_DATABASE, True, fingerprint, row_counts)
+
+
+class SparkTarget(SparkWarehouse):
+    name = "spark"
+    # dbt's session holds the metastore while its process lives: a process per command releases it
+    runs_dbt_in_own_process = True
+
+    def dbt_environment(self) -> dict[str, str]:
+        return {**super().dbt_environment(), "SCOREHOUSE_SPARK_DIR": str(self.paths.spark.resolve())}
+
+    def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
+        self.paths.spark.mkdir(parents=True, exist_ok=True)
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as executor:
+            return executor.submit(run_in_child, self.dbt_environment(), function, arguments).result()
+
+    def session(self) -> Any:
+        return spark_session()
+
+
+def connect_url() -> str:
+    url = os.environ.get(CONNECT_URL_VARIABLE, "")
+    if not url.startswith("sc://"):
+        raise UserFacingError(
+            f"The spark_connect target needs the Spark Connect server's URL in {CONNECT_URL_VARIABLE} "
+            f"(now {url!r}); set it to sc://<host>:<port>, e.g. sc://spark-master:15002."
+        )
+    return url
+
+
+def check_reachable(url: str) -> None:
+    """Stops with one sentence naming the URL when nothing accepts a connection there; the Connect client
+    itself would retry for minutes before it failed."""
+    address = url.removeprefix("sc://").split("/")[0].split(";")[0]
+    host, _, port = address.rpartition(":") if ":" in address else (address, ":", "15002")
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_SECONDS).close()
+    except (OSError, ValueError) as error:
+        raise UserFacingError(
+            f"The Spark Connect server at {url} cannot be reached ({error}); start it, or correct "
+            f"{CONNECT_URL_VARIABLE}."
+        ) from error
+
+
+class SparkConnectTarget(SparkWarehouse):
+    """A Spark cluster through its Spark Connect server at SCOREHOUSE_SPARK_CONNECT_URL. The cluster reads the
+    Parquet files of the loads from the warehouse folder, so that folder must lie where every machine of the
+    cluster reads it under the same path (docs/spark-cluster.md)."""
+
+    name = "spark_connect"
+
+    def dbt_environment(self) -> dict[str, str]:
+        # dbt-spark's session method asks pyspark for a session, which is a Connect one when SPARK_REMOTE is set
+        return {**super().dbt_environment(), "SPARK_REMOTE": connect_url()}
+
+    def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
+        # Great Expectations asks pyspark for its session too: SPARK_REMOTE makes it this one
+        check_reachable(connect_url())
+        with environment_set(self.dbt_environment()):
+            return function(*arguments)
+
+    def session(self) -> Any:
+        url = connect_url()
+        if url not in _connect_sessions:
+            from pyspark.sql import SparkSession
+
+            session = SparkSession.builder.remote(url).getOrCreate()
+            for key, value in session_settings(self.name).items():
+                session.conf.set(key, value)
+            _connect_sessions[url] = session
+        return _connect_sessions[url]

@@ -26,7 +26,7 @@ from scorehouse.dbt_runner import PROFILES_DIR, DbtProject
 from scorehouse.loading import RawLoad
 
 TARGET_VARIABLE = "SCOREHOUSE_TARGET"
-TARGET_NAMES = ("duckdb", "postgres", "spark")
+TARGET_NAMES = ("duckdb", "postgres", "spark", "spark_connect")
 DEFAULT_TARGET = "duckdb"
 # The BI tables, by their schema-qualified names in the working warehouse.
 PUBLISHED_TABLES = (
@@ -248,6 +248,10 @@ def target_named(name: str, paths: WarehousePaths) -> WarehouseTarget:
         from scorehouse.spark_target import SparkTarget
 
         return SparkTarget(paths)
+    if name == "spark_connect":
+        from scorehouse.spark_target import SparkConnectTarget
+
+        return SparkConnectTarget(paths)
     raise ValueError(f"unknown target {name!r}; choose one of {', '.join(TARGET_NAMES)}")
 
 
