@@ -240,8 +240,10 @@ class SparkConnectTarget(SparkWarehouse):
     name = "spark_connect"
 
     def dbt_environment(self) -> dict[str, str]:
-        # dbt-spark's session method asks pyspark for a session, which is a Connect one when SPARK_REMOTE is set
-        return {**super().dbt_environment(), "SPARK_REMOTE": connect_url()}
+        # dbt-spark's session method asks pyspark for a session, which is a Connect one when SPARK_REMOTE is set.
+        # pyspark marks Connect mode in the environment for good once it made a Connect session; set here, the
+        # mark is gone again after each step, and a local Spark (spark target) of the same process still works.
+        return {**super().dbt_environment(), "SPARK_REMOTE": connect_url(), "SPARK_CONNECT_MODE_ENABLED": "1"}
 
     def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
         # Great Expectations asks pyspark for its session too: SPARK_REMOTE makes it this one
