@@ -421,7 +421,9 @@ def test_a_worker_killed_during_a_refresh_leaves_one_whole_publication_and_the_n
 
 
 # Last in the file: on PostgreSQL it rebuilds the working marts schema, which the publication renamed away.
-@pytest.mark.parametrize("target_name", TARGETS)
+# Not on the cluster: there the same dbt-spark sends the same SQL as on the local session (85 s saved), and
+# the comparisons above check every published row it computes.
+@pytest.mark.parametrize("target_name", ["duckdb", "postgres", "spark"])
 def test_unit_tests_pass_on_every_target(runs: dict[str, RefreshResult], target_name: str) -> None:
     """The dbt unit tests (hand-computed rows in the models' ymls), which refreshes leave out, on the
     warehouse the refresh built: dbt reads the column types of their inputs from its relations. PostgreSQL
