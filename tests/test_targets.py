@@ -33,6 +33,7 @@ from scorehouse import dbt_runner, demo_data
 from scorehouse.dbt_runner import PROJECT_DIR
 from scorehouse.errors import UserFacingError
 from scorehouse.scoring_flow import GateFailed, RefreshResult, refresh_scores
+from scorehouse.spark_target import release_connect_sessions
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehousePaths, WarehouseTarget, target_named
 from test_churn_predictions import check_write_table_round_trip
 
@@ -108,6 +109,7 @@ def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
             patch.setenv("SCOREHOUSE_SPARK_CONNECT_URL", f"sc://127.0.0.1:{settings['SCOREHOUSE_SPARK_CONNECT_PORT']}")
             yield environment
     finally:
+        release_connect_sessions()
         subprocess.run([str(SPARK_CLUSTER), "stop"], check=True, env=environment)
 
 

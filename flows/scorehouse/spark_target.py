@@ -232,6 +232,14 @@ def check_reachable(url: str) -> None:
         ) from error
 
 
+def release_connect_sessions() -> None:
+    """Ends this process's Spark Connect sessions. pyspark releases a session when the process exits and,
+    when its server is gone by then, retries for some ten minutes: whoever stops a server first calls this."""
+    for session in _connect_sessions.values():
+        session.stop()
+    _connect_sessions.clear()
+
+
 class SparkConnectTarget(SparkWarehouse):
     """A Spark cluster through its Spark Connect server at SCOREHOUSE_SPARK_CONNECT_URL. The cluster reads the
     Parquet files of the loads from the warehouse folder, so that folder must lie where every machine of the
