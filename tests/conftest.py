@@ -34,6 +34,7 @@ from scorehouse import dbt_runner  # noqa: E402
 from scorehouse.dbt_runner import PROFILES_DIR, PROJECT_DIR  # noqa: E402
 from scorehouse.duckdb_target import DuckDBTarget  # noqa: E402
 from scorehouse.scoring_flow import RefreshResult, refresh_scores  # noqa: E402
+from scorehouse.warehouse_targets import WarehousePaths  # noqa: E402
 
 KNOWN_ANSWER_DIR = Path(__file__).parent / "fixtures" / "known_answer"
 # The settings its README works the answers with (a 365-day window, VIP = top 34 %). Its three bad rows of 24 must reach
@@ -121,6 +122,13 @@ def known_answer_run(tmp_path_factory: pytest.TempPathFactory) -> RefreshResult:
         dbt_vars=KNOWN_ANSWER_VARS,
         now=KNOWN_ANSWER_NOW,
     )
+
+
+@pytest.fixture
+def known_answer_warehouse(known_answer_run: RefreshResult, tmp_path: Path) -> DuckDBTarget:
+    """A writable copy of the known-answer warehouse, whose data tests all passed in the refresh that built it."""
+    shutil.copytree(known_answer_run.paths.directory, tmp_path / "warehouse")
+    return DuckDBTarget(WarehousePaths(tmp_path / "warehouse"))
 
 
 @pytest.fixture

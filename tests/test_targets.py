@@ -99,8 +99,6 @@ def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         "SCOREHOUSE_SPARK_MASTER_PORT": str(free_port()),
         "SCOREHOUSE_SPARK_CONNECT_PORT": str(free_port()),
         "SCOREHOUSE_SPARK_CLUSTER_DIR": str(tmp_path_factory.mktemp("spark_cluster")),
-        # enough for the test's data on executors of one core; the script's default is the same
-        "SCOREHOUSE_SPARK_EXECUTOR_MEMORY": "512m",
     }
     environment = {**os.environ, **settings}
     subprocess.run([str(SPARK_CLUSTER), "start"], check=True, env=environment)

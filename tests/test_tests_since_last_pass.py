@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -16,15 +14,11 @@ import pytest
 from conftest import KNOWN_ANSWER_VARS
 from scorehouse.dbt_runner import DbtFailed, run_dbt
 from scorehouse.duckdb_target import DuckDBTarget
-from scorehouse.scoring_flow import RefreshResult
-from scorehouse.warehouse_targets import WarehousePaths
 
 
 @pytest.fixture
-def warehouse(known_answer_run: RefreshResult, tmp_path: Path) -> DuckDBTarget:
-    """A copy of the known-answer warehouse, whose data tests all passed in the refresh that built it."""
-    shutil.copytree(known_answer_run.paths.directory, tmp_path / "warehouse")
-    return DuckDBTarget(WarehousePaths(tmp_path / "warehouse"))
+def warehouse(known_answer_warehouse: DuckDBTarget) -> DuckDBTarget:
+    return known_answer_warehouse
 
 
 def yml_name(unique_id: str) -> str:
