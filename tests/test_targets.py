@@ -33,7 +33,7 @@ from scorehouse import dbt_runner, demo_data
 from scorehouse.dbt_runner import PROJECT_DIR
 from scorehouse.errors import UserFacingError
 from scorehouse.scoring_flow import GateFailed, RefreshResult, refresh_scores
-from scorehouse.spark_target import release_connect_sessions
+from scorehouse.spark_target import SparkConnectTarget, release_connect_sessions
 from scorehouse.warehouse_targets import PUBLISHED_TABLES, WarehousePaths, WarehouseTarget, target_named
 from test_churn_predictions import check_write_table_round_trip
 
@@ -67,6 +67,8 @@ SCORE_CRITERIA = [
 POSTGRES_SERVER = PROJECT_DIR / "scripts" / "postgres-server"
 SPARK_CLUSTER = PROJECT_DIR / "scripts" / "spark-cluster"
 PUBLISHED_TABLE_NAMES = [table.split(".")[1] for table in PUBLISHED_TABLES]
+# every name BI reads in Spark's `published` database
+PUBLISHED_NAMES = [*PUBLISHED_TABLE_NAMES, "scorehouse_publication"]
 # table name -> (column names, rows), as BI reads it
 PublishedTables = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
 
@@ -380,10 +382,12 @@ def kill_a_worker_once_the_build_runs(
 
 
 def test_a_worker_killed_during_a_refresh_leaves_one_whole_publication_and_the_next_refresh_succeeds(
-    runs: dict[str, RefreshResult], spark_cluster: dict[str, str], shared_data: Path, tmp_path: Path
+    runs: dict[str, RefreshResult], spark_cluster: dict[str, str], shared_data: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Spark re-runs the lost tasks on the other worker, or the refresh stops with one sentence; either
-    way BI reads one publication whole, the new one or the one before, and the next refresh succeeds."""
+    way BI reads one publication whole, the new one or the one before, and the next refresh succeeds and
+    publishes while a reader reads."""
     paths = WarehousePaths(tmp_path / "warehouse")
     target = target_named("spark_connect", paths)
     publication_before = target.call(target.query, "select fingerprint, run_id from published.scorehouse_publication")
@@ -415,9 +419,61 @@ def test_a_worker_killed_during_a_refresh_leaves_one_whole_publication_and_the_n
         assert published_as_of_dates(target) == {END_DATE}
 
     subprocess.run([str(SPARK_CLUSTER), "start"], env=spark_cluster, check=True)  # the worker back
-    refresh_scores(data_dir=shared_data, warehouse_dir=paths.directory, dbt_vars=earlier, now=NOW,
+    # the next refresh publishes the other as-of date, with a reader beside its publish
+    next_vars, next_as_of = (VARS, END_DATE) if completed else (earlier, date(2025, 11, 30))
+    before = target.call(published_digests, target)
+    reader = ReaderDuringPublish(monkeypatch)
+    refresh_scores(data_dir=shared_data, warehouse_dir=paths.directory, dbt_vars=next_vars, now=NOW,
                    target_name="spark_connect")
-    assert published_as_of_dates(target) == {date(2025, 11, 30)}
+    after = target.call(published_digests, target)
+    assert published_as_of_dates(target) == {next_as_of}
+    assert before["scorehouse_publication"] != after["scorehouse_publication"]
+    # every name is swapped once, the publication row last; at each moment the reader read, every name was
+    # there and each table whole: the new publication's if its view was swapped, else the previous one's
+    assert sorted(reader.swapped) == sorted(PUBLISHED_NAMES)
+    assert reader.swapped[-1] == "scorehouse_publication"
+    assert len(reader.reads) == len(ReaderDuringPublish.READ_AFTER_SWAPS)
+    for swapped, digests in reader.reads:
+        assert digests == {name: after[name] if name in swapped else before[name] for name in PUBLISHED_NAMES}
+
+
+def published_digests(target: WarehouseTarget) -> dict[str, tuple[int, int]]:
+    """Row count and sum of row hashes of every name BI reads in `published`, in one query."""
+    counts = " union all ".join(
+        f"select '{name}', count(*), coalesce(sum(cast(hash(*) as bigint)), 0) from published.{name}"
+        for name in PUBLISHED_NAMES
+    )
+    return {name: (count, digest) for name, count, digest in target.query(counts)}
+
+
+class ReaderDuringPublish:
+    """Wraps the spark_connect target's session: when the refresh has replaced the first view of `published`,
+    half of them, all but the publication's and all, a reader reads every published name before the next
+    statement runs, as a BI tool could (a read after every view would take minutes on the test cluster)."""
+
+    READ_AFTER_SWAPS = (1, len(PUBLISHED_NAMES) // 2, len(PUBLISHED_NAMES) - 1, len(PUBLISHED_NAMES))
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.swapped: list[str] = []
+        self.reads: list[tuple[list[str], dict[str, tuple[int, int]]]] = []
+        session = SparkConnectTarget.session
+        monkeypatch.setattr(SparkConnectTarget, "session", lambda target: self.Session(self, target, session(target)))
+
+    class Session:
+        def __init__(self, reader: ReaderDuringPublish, target: WarehouseTarget, session: Any) -> None:
+            self.reader, self.target, self.session = reader, target, session
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.session, name)
+
+        def sql(self, statement: str, *arguments: Any, **settings: Any) -> Any:
+            result = self.session.sql(statement, *arguments, **settings)
+            view = statement.removeprefix("create or replace view published.")
+            if view != statement:
+                self.reader.swapped.append(view.split()[0])
+                if len(self.reader.swapped) in ReaderDuringPublish.READ_AFTER_SWAPS:
+                    self.reader.reads.append((list(self.reader.swapped), published_digests(self.target)))
+            return result
 
 
 # Last in the file: on PostgreSQL it rebuilds the working marts schema, which the publication renamed away.

@@ -44,6 +44,8 @@ from scorehouse.warehouse_targets import (
 
 PUBLISHED_DATABASE = "published"
 PUBLICATION_TABLE = f"{PUBLISHED_DATABASE}.scorehouse_publication"
+# each publication's tables live in a database of their own, `published_v1`, `published_v2`, ...
+VERSION_DATABASE_PREFIX = f"{PUBLISHED_DATABASE}_v"
 # dbt-spark forces ANSI mode off in its sessions; the Python steps read the same SQL the same way
 DBT_SPARK_SESSION_SETTINGS = {"spark.sql.ansi.enabled": "false"}
 CONNECT_URL_VARIABLE = "SCOREHOUSE_SPARK_CONNECT_URL"
@@ -161,9 +163,13 @@ class SparkWarehouse(WarehouseTarget):
         yield add_batch
 
     def publish(self, run_id: str, published_at: datetime) -> Publication:
-        """Copies each BI table next to its published version, then swaps them by drop and rename. Spark's
-        catalog has no multi-table transaction: a reader during the swap may see some tables new and others
-        old, and a run killed within it leaves the rest to the next run."""
+        """Writes the BI tables into a new database `published_v<n>`, then points the view of each name in
+        `published` at it, `scorehouse_publication` last. Spark's catalogue has no multi-table transaction,
+        but replacing a view is one catalogue operation: a reader finds every name at every moment, each
+        table from one publication whole; during the swap some are new and some previous, and the
+        publication row names the previous database until the last view is swapped. The previous database
+        stays until the next publication, for queries under way; a run killed before the swap leaves BI's
+        views as they were, and the next publication drops what it wrote."""
         spark = self.session()
         fingerprint, row_counts = tables_fingerprint(
             PUBLISHED_TABLES,
@@ -172,23 +178,45 @@ class SparkWarehouse(WarehouseTarget):
             ).collect()[0],
         )
         spark.sql(f"create database if not exists {PUBLISHED_DATABASE}")
-        if spark.catalog.tableExists(PUBLICATION_TABLE):
-            if spark.table(PUBLICATION_TABLE).first()["fingerprint"] == fingerprint:
-                return Publication(PUBLISHED_DATABASE, False, fingerprint, row_counts)
-        copies = {
-            f"{PUBLISHED_DATABASE}.{table.split('.')[1]}": f"select * from {table}" for table in PUBLISHED_TABLES
-        }
-        copies[PUBLICATION_TABLE] = (
+        current = spark.table(PUBLICATION_TABLE).first() if spark.catalog.tableExists(PUBLICATION_TABLE) else None
+        if current is not None and current["fingerprint"] == fingerprint:
+            return Publication(PUBLISHED_DATABASE, False, fingerprint, row_counts)
+        versions = published_versions(spark)
+        tables_database = f"{VERSION_DATABASE_PREFIX}{max(versions, default=0) + 1}"
+        spark.sql(f"create database {tables_database}")
+        copies = {table.split(".")[1]: f"select * from {table}" for table in PUBLISHED_TABLES}
+        copies[PUBLICATION_TABLE.split(".")[1]] = (
             f"select {sql_string(fingerprint)} as fingerprint, {sql_string(run_id)} as run_id, "
-            f"{timestamp_literal(published_at)} as published_at"
+            f"{timestamp_literal(published_at)} as published_at, {sql_string(tables_database)} as tables_database"
         )
-        for published_table, select in copies.items():
-            spark.sql(f"drop table if exists {published_table}__next")
-            spark.sql(f"create table {published_table}__next using parquet as {select}")
-        for published_table in copies:
-            spark.sql(f"drop table if exists {published_table}")
-            spark.sql(f"alter table {published_table}__next rename to {published_table}")
+        for table, select in copies.items():
+            spark.sql(f"create table {tables_database}.{table} using parquet as {select}")
+        # the publications before views had tables in `published`: each gives way to its view once
+        tables_before_views = {
+            table.name
+            for table in spark.catalog.listTables(PUBLISHED_DATABASE)
+            if table.tableType in ("MANAGED", "EXTERNAL")
+        }
+        for table in copies:
+            if table in tables_before_views:
+                spark.sql(f"drop table {PUBLISHED_DATABASE}.{table}")
+            spark.sql(f"create or replace view {PUBLISHED_DATABASE}.{table} as select * from {tables_database}.{table}")
+        for table in tables_before_views - copies.keys():
+            spark.sql(f"drop table {PUBLISHED_DATABASE}.{table}")
+        kept = {tables_database, current.asDict().get("tables_database") if current is not None else None}
+        for database in set(versions.values()) - kept:
+            spark.sql(f"drop database {database} cascade")
         return Publication(PUBLISHED_DATABASE, True, fingerprint, row_counts)
+
+
+def published_versions(spark: Any) -> dict[int, str]:
+    """The databases of publications on the server, by number."""
+    names = [row[0] for row in spark.sql(f"show databases like '{VERSION_DATABASE_PREFIX}*'").collect()]
+    return {
+        int(name.removeprefix(VERSION_DATABASE_PREFIX)): name
+        for name in names
+        if name.removeprefix(VERSION_DATABASE_PREFIX).isdigit()
+    }
 
 
 class SparkTarget(SparkWarehouse):
