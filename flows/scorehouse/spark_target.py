@@ -191,7 +191,8 @@ class SparkWarehouse(WarehouseTarget):
         )
         for table, select in copies.items():
             spark.sql(f"create table {tables_database}.{table} using parquet as {select}")
-        # the publications before views had tables in `published`: each gives way to its view once
+        # publications before views had tables in `published`, and copies `<table>__next` beside them during
+        # a publish: each table gives way to its view once, and a copy a killed run left is dropped
         tables_before_views = {
             table.name
             for table in spark.catalog.listTables(PUBLISHED_DATABASE)
@@ -201,7 +202,7 @@ class SparkWarehouse(WarehouseTarget):
             if table in tables_before_views:
                 spark.sql(f"drop table {PUBLISHED_DATABASE}.{table}")
             spark.sql(f"create or replace view {PUBLISHED_DATABASE}.{table} as select * from {tables_database}.{table}")
-        for table in tables_before_views - copies.keys():
+        for table in tables_before_views & {f"{table}__next" for table in copies}:
             spark.sql(f"drop table {PUBLISHED_DATABASE}.{table}")
         kept = {tables_database, current.asDict().get("tables_database") if current is not None else None}
         for database in set(versions.values()) - kept:
