@@ -1,6 +1,6 @@
 """Time is explicit: timestamps with an offset, and Parquet timestamps with a time zone, stage as the same
 UTC values whatever the machine's time zone; text without an offset is UTC. Amounts written with more than
-6 decimals are quarantined rather than rounded.
+6 decimals, as text or as a Parquet decimal, are quarantined rather than rounded.
 
 Each time zone gets a load and a staging build in a child process of its own, with TZ set before Python,
 DuckDB or dbt read it."""
@@ -29,10 +29,6 @@ O3,C1,2026-01-01 22:00:00+05:30,completed,10.00
 O4,C1,2026-01-01 22:00:00,completed,10.00
 O5,C2,2026-01-10 12:00:00,completed,19.1234567
 O6,C2,2026-01-10 12:00:00,completed,19.1234560
-"""
-ORDER_ITEMS_CSV = """order_id,product_id,category,quantity,unit_price
-O1,P1,books,1,10.00
-O2,P1,books,1,0.0000001
 """
 # an order placed at 22:00 in New York is on the next day in UTC
 EXPECTED_ORDERS = [
@@ -74,7 +70,6 @@ run_dbt(
 def write_inputs(data_dir: Path) -> None:
     data_dir.mkdir()
     (data_dir / "orders.csv").write_text(ORDERS_CSV)
-    (data_dir / "order_items.csv").write_text(ORDER_ITEMS_CSV)
     with duckdb.connect() as connection:
         connection.execute(
             "copy (select * from (values "
@@ -89,6 +84,14 @@ def write_inputs(data_dir: Path) -> None:
             "('C2', timestamp '2025-07-01 12:00:00', 'page_view')"
             ") as events(customer_id, occurred_at, event_type)) "
             f"to '{data_dir / 'events.parquet'}' (format parquet)"
+        )
+        # a Parquet decimal with 8 decimals: typed as it is delivered, its seventh decimal still counts
+        connection.execute(
+            "copy (select * from (values "
+            "('O1', 'P1', 'books', 1, cast(10.00 as decimal(20, 8))), "
+            "('O2', 'P1', 'books', 1, cast(0.0000001 as decimal(20, 8)))"
+            ") as order_items(order_id, product_id, category, quantity, unit_price)) "
+            f"to '{data_dir / 'order_items.parquet'}' (format parquet)"
         )
     with duckdb.connect() as connection:
         column_types = connection.execute(

@@ -1,7 +1,12 @@
-{% macro safe_utc_timestamp(field) %}
+{% macro safe_utc_timestamp(field, delivered_type=none) %}
     {#- A delivered timestamp as a zone-free UTC timestamp, null when unreadable. An offset in the text
         (Z, +05:30) or a Parquet timestamp with a time zone is honoured; text without one is read as UTC,
-        the session zone every connection sets (profiles/profiles.yml, PGTZ on PostgreSQL). -#}
+        the session zone every connection sets (profiles/profiles.yml, PGTZ on PostgreSQL). A column
+        delivered as a zone-free timestamp (`delivered_type`, from delivered_column_types) already is
+        one. -#}
+    {%- if delivered_type in ('timestamp', 'timestamp without time zone') -%}
+        {{- return(field) -}}
+    {%- endif -%}
     {{- return(adapter.dispatch('safe_utc_timestamp', 'scorehouse')(field)) -}}
 {% endmacro %}
 

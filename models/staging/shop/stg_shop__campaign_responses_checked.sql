@@ -1,5 +1,7 @@
 -- Every raw campaign response row, typed, with the reason it breaks the input contract (null when it does
 -- not).
+{% set delivered_types = delivered_column_types(source('shop', 'campaign_responses')) %}
+
 with
 
 source as (
@@ -24,10 +26,12 @@ typed as (
         lower({{ clean_text('response_type') }}) as response_type,
         {{ dbt.safe_cast('revenue', dbt.type_numeric()) }} as revenue,
         {{ clean_text('revenue') }} is null as is_revenue_missing,
-        {{ has_decimals_beyond_numeric_scale('revenue') }} as has_revenue_extra_decimals,
+        {{ has_decimals_beyond_numeric_scale(
+            'revenue', delivered_types.get('revenue')
+        ) }} as has_revenue_extra_decimals,
 
         ----------  timestamps
-        {{ safe_utc_timestamp('responded_at') }} as responded_at,
+        {{ safe_utc_timestamp('responded_at', delivered_types.get('responded_at')) }} as responded_at,
 
         ----------  lineage
         _source_file as source_file,

@@ -1,4 +1,6 @@
 -- Every raw campaign send row, typed, with the reason it breaks the input contract (null when it does not).
+{% set delivered_types = delivered_column_types(source('shop', 'campaign_sends')) %}
+
 with
 
 source as (
@@ -21,7 +23,7 @@ typed as (
         {{ clean_text('is_control') }} is null as is_control_missing,
 
         ----------  timestamps
-        {{ safe_utc_timestamp('sent_at') }} as sent_at,
+        {{ safe_utc_timestamp('sent_at', delivered_types.get('sent_at')) }} as sent_at,
 
         ----------  lineage
         _source_file as source_file,

@@ -1,4 +1,6 @@
 -- Every raw customer row, typed, with the reason it breaks the input contract (null when it does not).
+{% set delivered_types = delivered_column_types(source('shop', 'customers')) %}
+
 with
 
 source as (
@@ -20,7 +22,7 @@ typed as (
         {{ boolean_from_text('marketing_consent') }} as marketing_consent,
 
         ----------  timestamps
-        {{ safe_utc_timestamp('created_at') }} as created_at,
+        {{ safe_utc_timestamp('created_at', delivered_types.get('created_at')) }} as created_at,
         created_at is null as is_created_at_missing,
 
         ----------  lineage

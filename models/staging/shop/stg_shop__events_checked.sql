@@ -6,6 +6,8 @@
     unique_key=['source_file', 'source_row_number'],
 ) }}
 
+{% set delivered_types = delivered_column_types(source('shop', 'events')) %}
+
 with
 
 source as (
@@ -25,7 +27,7 @@ typed as (
         lower({{ clean_text('event_type') }}) as event_type,
 
         ----------  timestamps
-        {{ safe_utc_timestamp('occurred_at') }} as occurred_at,
+        {{ safe_utc_timestamp('occurred_at', delivered_types.get('occurred_at')) }} as occurred_at,
 
         ----------  lineage
         _source_file as source_file,

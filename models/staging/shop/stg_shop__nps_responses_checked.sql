@@ -6,6 +6,8 @@
     unique_key=['source_file', 'source_row_number'],
 ) }}
 
+{% set delivered_types = delivered_column_types(source('shop', 'nps_responses')) %}
+
 with
 
 source as (
@@ -25,7 +27,7 @@ typed as (
         {{ dbt.safe_cast('score', dbt.type_int()) }} as nps_score,
 
         ----------  timestamps
-        {{ safe_utc_timestamp('responded_at') }} as responded_at,
+        {{ safe_utc_timestamp('responded_at', delivered_types.get('responded_at')) }} as responded_at,
 
         ----------  lineage
         _source_file as source_file,

@@ -6,6 +6,8 @@
     unique_key=['source_file', 'source_row_number'],
 ) }}
 
+{% set delivered_types = delivered_column_types(source('shop', 'order_items')) %}
+
 with
 
 source as (
@@ -26,7 +28,9 @@ typed as (
         lower({{ clean_text('category') }}) as category,
         {{ dbt.safe_cast('quantity', dbt.type_int()) }} as quantity,
         {{ dbt.safe_cast('unit_price', dbt.type_numeric()) }} as unit_price,
-        {{ has_decimals_beyond_numeric_scale('unit_price') }} as has_unit_price_extra_decimals,
+        {{ has_decimals_beyond_numeric_scale(
+            'unit_price', delivered_types.get('unit_price')
+        ) }} as has_unit_price_extra_decimals,
 
         ----------  lineage
         _source_file as source_file,

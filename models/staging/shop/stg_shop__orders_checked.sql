@@ -6,6 +6,8 @@
     unique_key=['source_file', 'source_row_number'],
 ) }}
 
+{% set delivered_types = delivered_column_types(source('shop', 'orders')) %}
+
 with
 
 source as (
@@ -30,10 +32,12 @@ typed as (
         lower({{ clean_text('status') }}) as status,
         {{ dbt.safe_cast('amount', dbt.type_numeric()) }} as amount,
         amount is null as is_amount_missing,
-        {{ has_decimals_beyond_numeric_scale('amount') }} as has_amount_extra_decimals,
+        {{ has_decimals_beyond_numeric_scale(
+            'amount', delivered_types.get('amount')
+        ) }} as has_amount_extra_decimals,
 
         ----------  timestamps
-        {{ safe_utc_timestamp('ordered_at') }} as ordered_at,
+        {{ safe_utc_timestamp('ordered_at', delivered_types.get('ordered_at')) }} as ordered_at,
         ordered_at is null as is_ordered_at_missing,
 
         ----------  lineage
