@@ -3,7 +3,7 @@
 with
 
 customers as (
-    select * from {{ ref('int_customers_summarized') }}
+    select * from {{ ref('int_customer_purchases_as_of') }}
 ),
 
 purchasers as (
