@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from scorehouse.model_versions import record_version
-from scorehouse.warehouse_targets import WarehouseTarget
+from scorehouse.warehouse_targets import WarehouseTarget, float_columns
 
 CHURN_MODEL_VERSIONS = "fitted_models.churn_model_versions"
 FEATURES_AT_CUTOFFS = "intermediate.int_customer_features_at_cutoffs"
@@ -67,17 +68,15 @@ class ChurnModelFit:
 
 def read_training_set(target: WarehouseTarget, features: Sequence[str], relation: str = TRAINING_SET) -> TrainingSet:
     """The rows of `relation` (the training set; checks pass other buyers' features), sorted by customer_id
-    in Python: every warehouse then hands the solver the same rows in the same order, whatever its
+    here, by code point: every warehouse then hands the solver the same rows in the same order, whatever its
     collation, and all fit the same model. The training set holds at most `model_fit_max_customers` rows."""
-    rows = sorted(
-        target.query(f"select customer_id, cutoff_date, is_churned, {', '.join(features)} from {relation}"),
-        key=lambda row: row[0],
-    )
+    table = target.query_table(f"select customer_id, cutoff_date, is_churned, {', '.join(features)} from {relation}")
+    table = table.take(pc.sort_indices(table, sort_keys=[("customer_id", "ascending")]))
     return TrainingSet(
-        customer_ids=[row[0] for row in rows],
-        features=np.array([row[3:] for row in rows], dtype=np.float64).reshape(len(rows), len(features)),
-        is_churned=np.array([row[2] for row in rows], dtype=bool),
-        cutoff_date=rows[0][1] if rows else None,
+        customer_ids=table.column("customer_id").to_pylist(),
+        features=np.array(float_columns(table, features)).T.reshape(table.num_rows, len(features)),
+        is_churned=table.column("is_churned").to_numpy(zero_copy_only=False).astype(bool),
+        cutoff_date=table.column("cutoff_date")[0].as_py() if table.num_rows else None,
     )
 
 

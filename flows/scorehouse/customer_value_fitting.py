@@ -21,7 +21,7 @@ import pyarrow as pa
 from scorehouse import customer_value
 from scorehouse.customer_value import BgNbdFit, FitNotConverged, GammaGammaFit, TooFewCustomers
 from scorehouse.model_versions import record_version
-from scorehouse.warehouse_targets import WarehouseTarget
+from scorehouse.warehouse_targets import WarehouseTarget, float_columns
 
 HISTORIES_TABLE = "intermediate.int_customer_purchase_histories_grouped"
 SPEND_HISTORIES_TABLE = "intermediate.int_customer_purchase_histories_spend_grouped"
@@ -107,13 +107,6 @@ def outcome_of(
         model_name, cutoff_role, cutoff_date, "converged", None, fit.customer_count, fit.log_likelihood,
         dict(vars(fit.parameters)),
     )
-
-
-def columns(rows: list[tuple[Any, ...]], count: int) -> list[np.ndarray]:
-    """The columns of query rows as float arrays (empty ones when there are no rows)."""
-    if not rows:
-        return [np.zeros(0) for _ in range(count)]
-    return [np.asarray(column, dtype=np.float64) for column in zip(*rows, strict=True)]
 
 
 def fit_or_failure(
@@ -213,25 +206,28 @@ def fit_customer_value(
     fits = []
     for cutoff_role in CUTOFF_ROLES:
         role = f"cutoff_role = '{cutoff_role}'"
-        history_rows = target.query(
-            f"select frequency, recency_days, age_days, fit_customer_count, cutoff_date from {HISTORIES_TABLE} "
+        history_columns = ("frequency", "recency_days", "age_days", "fit_customer_count")
+        history_table = target.query_table(
+            f"select {', '.join(history_columns)}, cutoff_date from {HISTORIES_TABLE} "
             f"where {role} order by frequency, recency_days, age_days"
         )
-        spend_rows = target.query(
-            f"select frequency, average_repeat_purchase_value, customer_count from {SPEND_HISTORIES_TABLE} "
+        spend_columns = ("frequency", "average_repeat_purchase_value", "customer_count")
+        spend_table = target.query_table(
+            f"select {', '.join(spend_columns)} from {SPEND_HISTORIES_TABLE} "
             # ordered, so that every run and every warehouse sums the likelihood in the same order
             f"where {role} order by frequency, average_repeat_purchase_value"
         )
-        cutoff_date = history_rows[0][4] if history_rows else None
+        cutoff_date = history_table.column("cutoff_date")[0].as_py() if history_table.num_rows else None
         # every distinct history, weighted by its customers in the fit sample (none for some)
-        histories = columns([row[:4] for row in history_rows], 4)
+        histories = float_columns(history_table, history_columns)
         sampled = histories[3] > 0
         bg_nbd = fit_or_failure(
             customer_value.fit_bg_nbd, *(column[sampled] for column in histories),
             min_repeat_customers=settings.min_repeat_customers,
         )
         gamma_gamma = fit_or_failure(
-            customer_value.fit_gamma_gamma, *columns(spend_rows, 3), min_repeat_customers=settings.min_repeat_customers
+            customer_value.fit_gamma_gamma, *float_columns(spend_table, spend_columns),
+            min_repeat_customers=settings.min_repeat_customers,
         )
         outcomes += [
             outcome_of("bg_nbd", cutoff_role, cutoff_date, bg_nbd),

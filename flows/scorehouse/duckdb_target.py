@@ -79,6 +79,10 @@ class DuckDBTarget(WarehouseTarget):
         with connect(self.paths.working, read_only=True) as connection:
             return connection.execute(sql).fetchall()
 
+    def query_table(self, sql: str) -> pa.Table:
+        with connect(self.paths.working, read_only=True) as connection:
+            return connection.sql(sql).to_arrow_table()
+
     def read_published(self, table_name: str, where: str = "true") -> tuple[list[str], list[tuple[Any, ...]]]:
         with connect(self.paths.published, read_only=True) as connection:
             cursor = connection.execute(f"select * from marts.{table_name} where {where}")

@@ -129,6 +129,16 @@ class PostgresTarget(WarehouseTarget):
             cursor.execute(sql)
             return cursor.fetchall()
 
+    def query_table(self, sql: str) -> pa.Table:
+        # psycopg2 hands over rows only
+        with closing(self.connect()) as connection, connection.cursor() as cursor:
+            cursor.execute(sql)
+            rows = cursor.fetchall()
+            return pa.table({
+                column.name: pa.array([row[position] for row in rows])
+                for position, column in enumerate(cursor.description)
+            })
+
     def read_published(self, table_name: str, where: str = "true") -> tuple[list[str], list[tuple[Any, ...]]]:
         with closing(self.connect()) as connection, connection.cursor() as cursor:
             cursor.execute(f"select * from {PUBLISHED_SCHEMA}.{quote_identifier(table_name)} where {where}")

@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.optimize import lsq_linear, minimize
 
 from scorehouse.model_versions import latest_version, record_version
-from scorehouse.warehouse_targets import WarehouseTarget
+from scorehouse.warehouse_targets import WarehouseTarget, float_columns
 
 CRITERIA_AT_CUTOFFS = "intermediate.int_score_criteria_at_cutoffs"
 TRAINING_SAMPLE = "intermediate.int_churn_model_training_set"
@@ -71,36 +72,39 @@ class WeightFit:
 
 
 def read_weight_training_set(target: WarehouseTarget) -> WeightTrainingSet:
-    """The training sample's buyers with one column per criterion, sorted by customer_id in Python so that
-    every warehouse hands the solver the same rows in the same order."""
+    """The training sample's buyers with one column per criterion, sorted by customer_id here, by code point,
+    so that every warehouse hands the solver the same rows in the same order."""
     criteria_weights = target.query(
         f"select criterion, max(weight) from {CRITERIA_AT_CUTOFFS} where cutoff_role = 'training' "
         "group by criterion order by criterion"
     )
     criteria = [criterion for criterion, _ in criteria_weights]
+    criterion_columns = [f"criterion_{position}" for position in range(len(criteria))]
     # criterion names are column names that macro score_criteria has checked
     pivoted = "".join(
-        f", max(case when criteria.criterion = '{criterion}' then criteria.normalised_value end)"
-        for criterion in criteria
+        f", max(case when criteria.criterion = '{criterion}' then criteria.normalised_value end) as {column}"
+        for criterion, column in zip(criteria, criterion_columns, strict=True)
     )
-    rows = sorted(
-        target.query(
-            "select criteria.customer_id, max(criteria.cutoff_date),"
-            " max(case when criteria.is_churned then 1 else 0 end), max(criteria.revenue_after)"
-            f"{pivoted} from {CRITERIA_AT_CUTOFFS} as criteria"
-            f" inner join (select distinct customer_id from {TRAINING_SAMPLE}) as sample"
-            " on criteria.customer_id = sample.customer_id"
-            " where criteria.cutoff_role = 'training' group by criteria.customer_id"
-        ),
-        key=lambda row: row[0],
+    table = target.query_table(
+        "select criteria.customer_id, max(criteria.cutoff_date) as cutoff_date,"
+        " max(case when criteria.is_churned then 1 else 0 end) as is_churned,"
+        " coalesce(max(criteria.revenue_after), 0) as revenue_after"
+        f"{pivoted} from {CRITERIA_AT_CUTOFFS} as criteria"
+        f" inner join (select distinct customer_id from {TRAINING_SAMPLE}) as sample"
+        " on criteria.customer_id = sample.customer_id"
+        " where criteria.cutoff_role = 'training' group by criteria.customer_id"
+    )
+    table = table.take(pc.sort_indices(table, sort_keys=[("customer_id", "ascending")]))
+    is_churned, revenue_after, *normalised_values = float_columns(
+        table, ["is_churned", "revenue_after", *criterion_columns]
     )
     return WeightTrainingSet(
         criteria=criteria,
         current_weights=np.array([float(weight) for _, weight in criteria_weights], dtype=np.float64),
-        normalised_values=np.array([row[4:] for row in rows], dtype=np.float64).reshape(len(rows), len(criteria)),
-        is_churned=np.array([row[2] for row in rows], dtype=bool),
-        revenue_after=np.array([float(row[3] or 0) for row in rows], dtype=np.float64),
-        cutoff_date=rows[0][1] if rows else None,
+        normalised_values=np.array(normalised_values, dtype=np.float64).T.reshape(table.num_rows, len(criteria)),
+        is_churned=is_churned.astype(bool),
+        revenue_after=revenue_after,
+        cutoff_date=table.column("cutoff_date")[0].as_py() if table.num_rows else None,
     )
 
 

@@ -147,6 +147,9 @@ class SparkWarehouse(WarehouseTarget):
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self.session().sql(sql).collect()]
 
+    def query_table(self, sql: str) -> pa.Table:
+        return self.session().sql(sql).toArrow()
+
     def read_published(self, table_name: str, where: str = "true") -> tuple[list[str], list[tuple[Any, ...]]]:
         frame = self.session().sql(f"select * from {PUBLISHED_DATABASE}.{table_name} where {where}")
         return frame.columns, [tuple(row) for row in frame.collect()]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import jinja2
+import numpy as np
 import pyarrow as pa
 import yaml
 
@@ -141,6 +142,11 @@ def profile_output(target_name: str) -> dict[str, Any]:
     return render(outputs[target_name], environment)
 
 
+def float_columns(table: pa.Table, names: Sequence[str]) -> list[np.ndarray]:
+    """The named columns of a query_table result as float arrays, nulls as NaN."""
+    return [table.column(name).cast(pa.float64()).to_numpy() for name in names]
+
+
 class WarehouseTarget(ABC):
     """One dbt target and the Python steps' way into it."""
 
@@ -187,6 +193,12 @@ class WarehouseTarget(ABC):
     @abstractmethod
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         """The rows of a small query on the working warehouse (counts, summaries)."""
+
+    @abstractmethod
+    def query_table(self, sql: str) -> pa.Table:
+        """The rows of a query on the working warehouse as an Arrow table: what the model fits read (a sample
+        of at most `model_fit_max_customers` buyers, or one row per distinct purchase history), handed over
+        column by column where the driver can."""
 
     @abstractmethod
     def read_published(self, table_name: str, where: str = "true") -> tuple[list[str], list[tuple[Any, ...]]]:
