@@ -150,28 +150,38 @@ def test_exposures_read_published_marts_and_name_an_owner(manifest: dict[str, An
     }
 
 
+def upstream_models(manifest: dict[str, Any], name: str) -> set[str]:
+    """The names of the models model `name` reads, directly or through others."""
+    models = {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    by_id = {node["unique_id"]: name for name, node in models.items()}
+    found, pending = set(), [name]
+    while pending:
+        parents = {by_id[parent] for parent in models[pending.pop()]["depends_on"]["nodes"] if parent in by_id}
+        pending += parents - found
+        found |= parents
+    return found
+
+
 def test_the_score_history_waits_for_every_published_mart_it_does_not_feed(manifest: dict[str, Any]) -> None:
     """The refresh builds the history in the same dbt build as the marts and publishes only when every test
     passed: each published mart is either upstream of the history (so its tests hold the history back) or
     built from it."""
-    models = {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model"}
-    by_id = {node["unique_id"]: name for name, node in models.items()}
-
-    def upstream(name: str) -> set[str]:
-        found, pending = set(), [name]
-        while pending:
-            parents = {by_id[parent] for parent in models[pending.pop()]["depends_on"]["nodes"] if parent in by_id}
-            pending += parents - found
-            found |= parents
-        return found
-
     history = "fct_customer_score_history"
-    before_history = upstream(history)
+    before_history = upstream_models(manifest, history)
     neither = [
         table for table in (qualified.split(".")[1] for qualified in PUBLISHED_TABLES)
-        if table not in before_history and history not in upstream(table)
+        if table not in before_history and history not in upstream_models(manifest, table)
     ]
     assert neither == [], f"add these to {history}.sql's depends_on lines"
+
+
+def test_the_rfm_scores_read_only_customers_and_orders(manifest: dict[str, Any]) -> None:
+    """R, F and M come from the orders: the staging of events, NPS answers, items and campaigns does not hold
+    the scores back."""
+    staged = {name for name in upstream_models(manifest, "fct_customer_rfm_scores") if name.startswith("stg_")}
+    assert staged == {
+        "stg_shop__customers_checked", "stg_shop__customers", "stg_shop__orders_checked", "stg_shop__orders",
+    }
 
 
 def test_the_rules_name_what_breaks_them() -> None:
