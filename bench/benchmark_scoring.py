@@ -506,8 +506,9 @@ def comparison(results: list[ScaleResult]) -> str:
         "(a) and (c) score the orders of the full run. (b') is the part of (b) that computes what (a) and (c) "
         f"compute, built on its own afterwards (`dbt build --select {RFM_PATH_SELECTOR} --full-refresh "
         "--indirect-selection cautious`, all orders): the staging of customers and orders with its checks and "
-        "quarantine, the identities, the order summaries and the R/F/M scores, with their tests. A refresh with nothing new follows the incremental one on the same files: the "
-        "fixed cost of a refresh (start-up, orchestration, the delivery gate, the report). "
+        "quarantine, the identities, the order summaries and the R/F/M scores, with their tests. A refresh "
+        "with nothing new follows the incremental one on the same files: the fixed cost of a refresh "
+        "(start-up, orchestration, the delivery gate, the report). "
         "Peak memory: (a), (c) of their process, (b), (d) of the whole refresh.",
         "",
         "| scale | (a) floor s | (b) full build s | dbt start-up s | (b') RFM path s | (c) pandas s "
