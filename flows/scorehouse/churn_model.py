@@ -14,14 +14,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from scorehouse.model_versions import record_version
-from scorehouse.warehouse_targets import WarehouseTarget, float_columns
+from scorehouse.warehouse_targets import WarehouseTarget, float_columns, sorted_by_customer_id
 
 CHURN_MODEL_VERSIONS = "fitted_models.churn_model_versions"
 FEATURES_AT_CUTOFFS = "intermediate.int_customer_features_at_cutoffs"
@@ -68,10 +67,11 @@ class ChurnModelFit:
 
 def read_training_set(target: WarehouseTarget, features: Sequence[str], relation: str = TRAINING_SET) -> TrainingSet:
     """The rows of `relation` (the training set; checks pass other buyers' features), sorted by customer_id
-    here, by code point: every warehouse then hands the solver the same rows in the same order, whatever its
-    collation, and all fit the same model. The training set holds at most `model_fit_max_customers` rows."""
-    table = target.query_table(f"select customer_id, cutoff_date, is_churned, {', '.join(features)} from {relation}")
-    table = table.take(pc.sort_indices(table, sort_keys=[("customer_id", "ascending")]))
+    (sorted_by_customer_id), so every warehouse fits the same model. The training set holds at most
+    `model_fit_max_customers` rows."""
+    table = sorted_by_customer_id(
+        target.query_table(f"select customer_id, cutoff_date, is_churned, {', '.join(features)} from {relation}")
+    )
     return TrainingSet(
         customer_ids=table.column("customer_id").to_pylist(),
         features=np.array(float_columns(table, features)).T.reshape(table.num_rows, len(features)),

@@ -20,11 +20,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from scipy.optimize import lsq_linear, minimize
 
 from scorehouse.model_versions import latest_version, record_version
-from scorehouse.warehouse_targets import WarehouseTarget, float_columns
+from scorehouse.warehouse_targets import WarehouseTarget, float_columns, sorted_by_customer_id
 
 CRITERIA_AT_CUTOFFS = "intermediate.int_score_criteria_at_cutoffs"
 TRAINING_SAMPLE = "intermediate.int_churn_model_training_set"
@@ -72,8 +71,8 @@ class WeightFit:
 
 
 def read_weight_training_set(target: WarehouseTarget) -> WeightTrainingSet:
-    """The training sample's buyers with one column per criterion, sorted by customer_id here, by code point,
-    so that every warehouse hands the solver the same rows in the same order."""
+    """The training sample's buyers with one column per criterion, sorted by customer_id
+    (sorted_by_customer_id), so that every warehouse hands the solver the same rows in the same order."""
     criteria_weights = target.query(
         f"select criterion, max(weight) from {CRITERIA_AT_CUTOFFS} where cutoff_role = 'training' "
         "group by criterion order by criterion"
@@ -85,7 +84,7 @@ def read_weight_training_set(target: WarehouseTarget) -> WeightTrainingSet:
         f", max(case when criteria.criterion = '{criterion}' then criteria.normalised_value end) as {column}"
         for criterion, column in zip(criteria, criterion_columns, strict=True)
     )
-    table = target.query_table(
+    table = sorted_by_customer_id(target.query_table(
         "select criteria.customer_id, max(criteria.cutoff_date) as cutoff_date,"
         " max(case when criteria.is_churned then 1 else 0 end) as is_churned,"
         " coalesce(max(criteria.revenue_after), 0) as revenue_after"
@@ -93,8 +92,7 @@ def read_weight_training_set(target: WarehouseTarget) -> WeightTrainingSet:
         f" inner join (select distinct customer_id from {TRAINING_SAMPLE}) as sample"
         " on criteria.customer_id = sample.customer_id"
         " where criteria.cutoff_role = 'training' group by criteria.customer_id"
-    )
-    table = table.take(pc.sort_indices(table, sort_keys=[("customer_id", "ascending")]))
+    ))
     is_churned, revenue_after, *normalised_values = float_columns(
         table, ["is_churned", "revenue_after", *criterion_columns]
     )

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, TypeVar
 import jinja2
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from scorehouse.contract import EntityFiles
@@ -140,6 +141,13 @@ def profile_output(target_name: str) -> dict[str, Any]:
     if target_name not in outputs:
         raise ValueError(f"unknown target {target_name!r}; the profile has {', '.join(outputs)}")
     return render(outputs[target_name], environment)
+
+
+def sorted_by_customer_id(table: pa.Table) -> pa.Table:
+    """The rows of a query_table result sorted by customer_id, by code point: whatever a warehouse's
+    collation, every warehouse then hands a solver the same rows in the same order and all fit the same
+    model."""
+    return table.take(pc.sort_indices(table, sort_keys=[("customer_id", "ascending")]))
 
 
 def float_columns(table: pa.Table, names: Sequence[str]) -> list[np.ndarray]:
