@@ -20,7 +20,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from scorehouse.model_versions import record_version
-from scorehouse.warehouse_targets import WarehouseTarget, float_columns, sorted_by_customer_id
+from scorehouse.warehouse_targets import WarehouseTarget, first_cutoff_date, float_columns, sorted_by_customer_id
 
 CHURN_MODEL_VERSIONS = "fitted_models.churn_model_versions"
 FEATURES_AT_CUTOFFS = "intermediate.int_customer_features_at_cutoffs"
@@ -76,7 +76,7 @@ def read_training_set(target: WarehouseTarget, features: Sequence[str], relation
         customer_ids=table.column("customer_id").to_pylist(),
         features=np.array(float_columns(table, features)).T.reshape(table.num_rows, len(features)),
         is_churned=table.column("is_churned").to_numpy(zero_copy_only=False).astype(bool),
-        cutoff_date=table.column("cutoff_date")[0].as_py() if table.num_rows else None,
+        cutoff_date=first_cutoff_date(table),
     )
 
 

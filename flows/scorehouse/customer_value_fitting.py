@@ -21,7 +21,7 @@ import pyarrow as pa
 from scorehouse import customer_value
 from scorehouse.customer_value import BgNbdFit, FitNotConverged, GammaGammaFit, TooFewCustomers
 from scorehouse.model_versions import record_version
-from scorehouse.warehouse_targets import WarehouseTarget, float_columns
+from scorehouse.warehouse_targets import WarehouseTarget, first_cutoff_date, float_columns
 
 HISTORIES_TABLE = "intermediate.int_customer_purchase_histories_grouped"
 SPEND_HISTORIES_TABLE = "intermediate.int_customer_purchase_histories_spend_grouped"
@@ -217,7 +217,7 @@ def fit_customer_value(
             # ordered, so that every run and every warehouse sums the likelihood in the same order
             f"where {role} order by frequency, average_repeat_purchase_value"
         )
-        cutoff_date = history_table.column("cutoff_date")[0].as_py() if history_table.num_rows else None
+        cutoff_date = first_cutoff_date(history_table)
         # every distinct history, weighted by its customers in the fit sample (none for some)
         histories = float_columns(history_table, history_columns)
         sampled = histories[3] > 0

@@ -23,7 +23,7 @@ import pyarrow as pa
 from scipy.optimize import lsq_linear, minimize
 
 from scorehouse.model_versions import latest_version, record_version
-from scorehouse.warehouse_targets import WarehouseTarget, float_columns, sorted_by_customer_id
+from scorehouse.warehouse_targets import WarehouseTarget, first_cutoff_date, float_columns, sorted_by_customer_id
 
 CRITERIA_AT_CUTOFFS = "intermediate.int_score_criteria_at_cutoffs"
 TRAINING_SAMPLE = "intermediate.int_churn_model_training_set"
@@ -102,7 +102,7 @@ def read_weight_training_set(target: WarehouseTarget) -> WeightTrainingSet:
         normalised_values=np.array(normalised_values, dtype=np.float64).T.reshape(table.num_rows, len(criteria)),
         is_churned=is_churned.astype(bool),
         revenue_after=revenue_after,
-        cutoff_date=table.column("cutoff_date")[0].as_py() if table.num_rows else None,
+        cutoff_date=first_cutoff_date(table),
     )
 
 

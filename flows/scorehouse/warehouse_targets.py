@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -148,6 +148,12 @@ def sorted_by_customer_id(table: pa.Table) -> pa.Table:
     collation, every warehouse then hands a solver the same rows in the same order and all fit the same
     model."""
     return table.take(pc.sort_indices(table, sort_keys=[("customer_id", "ascending")]))
+
+
+def first_cutoff_date(table: pa.Table) -> date | None:
+    """The cutoff_date of a query_table result's first row (every row of a fit sample has the same one), or
+    None when the sample is empty."""
+    return table.column("cutoff_date")[0].as_py() if table.num_rows else None
 
 
 def float_columns(table: pa.Table, names: Sequence[str]) -> list[np.ndarray]:
