@@ -4,6 +4,7 @@ model fitted by the flow and scored in SQL."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import shutil
 from collections.abc import Callable
@@ -204,6 +205,29 @@ def test_features_at_the_scoring_cutoff_are_the_scores_inputs(demo_run: RefreshR
     [(persons,)] = read_working(demo_run, "select count(*) from intermediate.int_customer_identity where is_survivor")
     assert len(summarized) == persons
     assert sorted(at_scoring) == sorted(summarized)
+
+
+def tables_kept_as_ctes(plan_node: dict) -> set[str]:
+    """The tables read by the CTEs a DuckDB plan (EXPLAIN (FORMAT json)) computes once and keeps."""
+    children = plan_node.get("children", [])
+    kept = tables_scanned(children[0]) if plan_node["name"] == "CTE" else set()
+    return kept.union(*(tables_kept_as_ctes(child) for child in children))
+
+
+def tables_scanned(plan_node: dict) -> set[str]:
+    scanned = {plan_node["extra_info"]["Table"].split(".")[-1]} if plan_node["name"] == "SEQ_SCAN" else set()
+    return scanned.union(*(tables_scanned(child) for child in plan_node.get("children", [])))
+
+
+@pytest.mark.parametrize("model", ["int_customer_features_at_cutoffs", "int_customer_purchase_histories"])
+def test_the_models_at_the_cutoffs_keep_no_orders_or_events_in_memory(demo_run: RefreshResult, model: str) -> None:
+    """They scan the orders (and events) by person once per cutoff. DuckDB keeps a CTE read more than once whose
+    query joins, as the by-person views do, and at 100M orders the features at the cutoffs ran out of memory
+    so; the models mark those CTEs not_materialized."""
+    compiled = demo_run.paths.dbt_target / "compiled" / "scorehouse" / "models" / "intermediate" / "predictions"
+    [(_, plan)] = read_working(demo_run, "explain (format json) " + (compiled / f"{model}.sql").read_text())
+    kept = set().union(*(tables_kept_as_ctes(node) for node in json.loads(plan)))
+    assert not kept & {"stg_shop__orders_checked", "stg_shop__events_checked"}
 
 
 def test_rows_dated_after_a_cutoff_change_none_of_its_features(

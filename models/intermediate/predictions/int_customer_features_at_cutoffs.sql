@@ -26,15 +26,15 @@
 -- depends_on: {{ ref('int_customer_identity') }}
 with
 
-customers as (
+customers as {{ scorehouse.not_materialized() }} (
     select * from {{ ref('int_customers_reconciled') }}
 ),
 
-orders as (
+orders as {{ scorehouse.not_materialized() }} (
     select * from {{ ref('int_orders_reconciled') }}
 ),
 
-events as (
+events as {{ scorehouse.not_materialized() }} (
     select * from {{ ref('int_events_reconciled') }}
 ),
 
@@ -67,7 +67,7 @@ customers_to_recompute as (
 {% endif %}
 -- the customers this build computes, with their orders and events
 {%- for relation in ['customers', 'orders', 'events'] %}
-{{ relation }}_in_scope as (
+{{ relation }}_in_scope as {{ scorehouse.not_materialized() }} (
     select {{ relation }}.* from {{ relation }}
     {% if recomputes_changed_customers_only %}
     {{ join_recomputed_customers(relation, 'customers_to_recompute') }}

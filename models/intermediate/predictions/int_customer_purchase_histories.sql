@@ -19,7 +19,7 @@
 -- depends_on: {{ ref('int_customer_identity') }}
 with
 
-orders as (
+orders as {{ scorehouse.not_materialized() }} (
     select * from {{ ref('int_orders_reconciled') }}
 ),
 
@@ -39,7 +39,7 @@ customers_to_recompute as (
 
 {% endif %}
 
-purchases_in_scope as (
+purchases_in_scope as {{ scorehouse.not_materialized() }} (
     select orders.* from orders
     {% if recomputes_changed_customers_only %}
     {{ join_recomputed_customers('orders', 'customers_to_recompute') }}
