@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 import pytest
 
 from scorehouse import demo_data
 from scorehouse.demo_data import GenerationSummary, generate, main
-from scorehouse.scoring_flow import refresh_scores
+from scorehouse.scoring_flow import project_vars, refresh_scores
 
 END_DATE = date(2026, 11, 23)
 HISTORY_START = "2023-11-23"
@@ -278,6 +280,18 @@ def test_items_add_up_to_order_amounts(shop: duckdb.DuckDBPyConnection) -> None:
     ) == 0
     assert _scalar(shop, "select count(*) from order_items where quantity < 1 or unit_price < 1") == 0
     assert _scalar(shop, "select min(amount) from orders") >= 1
+
+
+def test_order_values_stop_at_the_largest_basket() -> None:
+    """Gamma-Gamma spend has no upper end; the largest basket stays below the default max_order_amount, so
+    demo data of any size passes that check."""
+    big_spender = demo_data._Customers(
+        ids=pa.array(["C1"]), signup_day=np.zeros(1), age=np.array([40.0]), is_prospect=np.zeros(1, dtype=bool),
+        purchase_rate=np.ones(1), dropout_probability=np.ones(1), spend_rate=np.array([1e-9]),
+    )
+    values = demo_data._order_values(np.random.default_rng(7), big_spender, np.zeros(100, dtype=np.int64))
+    assert values.max() == demo_data.MAX_ORDER_VALUE
+    assert demo_data.MAX_ORDER_VALUE < project_vars(None)["max_order_amount"]
 
 
 def test_timestamps_stay_inside_the_history(shop: duckdb.DuckDBPyConnection) -> None:

@@ -29,8 +29,8 @@ Both follow the same stories:
   prospects who never buy; late sign-ups add to them.
 * Spend (Gamma-Gamma): each customer has a spend rate ``nu ~ Gamma(2.2,
   scale=1/24)``, a shape near 2 for a long tail; an order's value is
-  ``Gamma(4, scale=1/nu)``, split over 1-4 items whose cents add up to the
-  order amount exactly (minimum 1.00 each).
+  ``Gamma(4, scale=1/nu)``, at most 50,000, split over 1-4 items whose cents
+  add up to the order amount exactly (minimum 1.00 each).
 * Events arrive at 4 x the purchase rate while a customer is active, then
   decay with a 45-day time constant after dropout; prospects get a fading
   stream of mostly email events after sign-up.
@@ -139,6 +139,9 @@ PROSPECT_SHARE = 0.11
 FIRST_ORDER_DELAY_MEAN_DAYS = 10.0
 MAX_ORDERS_PER_CUSTOMER = 300
 ORDER_VALUE_SHAPE = 4.0
+# the largest basket: Gamma-Gamma spend has no upper end, and at 100M orders eleven went above the default
+# max_order_amount (100,000), a check that stops the delivery
+MAX_ORDER_VALUE = 50_000.0
 AGE_SPEND_SLOPE = 0.005
 AGE_SPEND_LIMIT = 0.15
 ITEMS_PER_ORDER_SHARES = (0.55, 0.25, 0.13, 0.07)
@@ -704,10 +707,12 @@ def _order_tables(
 
 
 def _order_values(rng: np.random.Generator, customers: _Customers, owner: np.ndarray) -> np.ndarray:
-    """The value of one purchase by each customer in `owner` (Gamma-Gamma spend, scaled a little by age)."""
+    """The value of one purchase by each customer in `owner` (Gamma-Gamma spend, scaled a little by age), at most
+    MAX_ORDER_VALUE."""
     age_effect = np.clip(AGE_SPEND_SLOPE * (customers.age - AGE_MEAN), -AGE_SPEND_LIMIT, AGE_SPEND_LIMIT)
     spend_multiplier = 1.0 + np.nan_to_num(age_effect)
-    return rng.gamma(ORDER_VALUE_SHAPE, 1.0, len(owner)) / customers.spend_rate[owner] * spend_multiplier[owner]
+    values = rng.gamma(ORDER_VALUE_SHAPE, 1.0, len(owner)) / customers.spend_rate[owner] * spend_multiplier[owner]
+    return np.minimum(values, MAX_ORDER_VALUE)
 
 
 def campaign_send_dates(end_date: date) -> dict[str, date]:
