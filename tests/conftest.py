@@ -7,7 +7,7 @@ import logging
 import shutil
 import sys
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -30,7 +30,7 @@ if getattr(_main_module, "__spec__", None) is None and not hasattr(_main_module,
 
 from prefect.testing.utilities import prefect_test_harness  # noqa: E402  (after the settings above)
 
-from scorehouse import dbt_runner  # noqa: E402
+from scorehouse import dbt_runner, demo_data  # noqa: E402
 from scorehouse.dbt_runner import PROFILES_DIR, PROJECT_DIR  # noqa: E402
 from scorehouse.duckdb_target import DuckDBTarget  # noqa: E402
 from scorehouse.scoring_flow import RefreshResult, refresh_scores  # noqa: E402
@@ -47,6 +47,9 @@ KNOWN_ANSWER_VARS = {
 # loaded the day after the fixture's latest order (2025-07-05)
 KNOWN_ANSWER_NOW = datetime(2025, 7, 6, 0, 0, 0)
 PROJECT_FOLDERS = ("models", "macros", "seeds", "data-tests", "profiles")
+# the data of the target comparisons (comparison_data)
+COMPARISON_CUSTOMERS = 1_500
+COMPARISON_END_DATE = date(2025, 12, 31)
 
 
 def copy_project(directory: Path) -> Path:
@@ -137,3 +140,15 @@ def known_answer_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(KNOWN_ANSWER_DIR, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def comparison_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated data, with defective rows, that the target comparisons refresh on every target
+    (tests/target_comparison.py)."""
+    data_dir = tmp_path_factory.mktemp("targets") / "data"
+    demo_data.generate(
+        data_dir, customers=COMPARISON_CUSTOMERS, seed=11, end_date=COMPARISON_END_DATE, file_format="csv",
+        with_defects=True,
+    )
+    return data_dir
