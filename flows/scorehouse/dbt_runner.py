@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 PROJECT_DIR = Path(os.environ.get("SCOREHOUSE_PROJECT_DIR", Path(__file__).resolve().parents[2]))
 PROFILES_DIR = PROJECT_DIR / "profiles"
 # A refresh builds models, seeds and data tests. dbt's unit tests check the models' logic on fixed rows, not
-# the data, so they run with the project's tests (tests/test_targets.py, on DuckDB, PostgreSQL and Spark) instead of on
-# every refresh.
+# the data, so they run with the project's tests (tests/test_targets.py, on DuckDB, PostgreSQL and Spark)
+# instead of on every refresh.
 REFRESH_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 # dbt's saved parse, reused by the next command in the same target folder, and the project folder it was made in
 SAVED_PARSE_FILE = "partial_parse.msgpack"
