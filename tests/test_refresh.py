@@ -27,6 +27,7 @@ from scorehouse.scoring_flow import (
     refresh_lock,
     refresh_scores,
 )
+from scorehouse.warehouse_connection import MEMORY_LIMIT_VARIABLE, WarehouseOutOfMemory
 
 END_DATE = date(2025, 12, 31)
 NOW = datetime(2026, 1, 1, 6, 0, 0)
@@ -392,6 +393,27 @@ def test_the_command_line_ends_bad_data_with_one_sentence_and_no_traceback(
         "raw_row_defect_tolerance (now 0) to the share of such rows to quarantine instead of stopping"
     )
     assert "Traceback" not in finished.stdout and "leaked" not in finished.stdout
+
+
+def test_a_warehouse_out_of_memory_names_the_memory_cap_to_raise(
+    warehouse_copy: WarehousePaths, good_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB's own advice names SQL settings (`SET memory_limit`), which a refresh gives the user no way to
+    run; the setting the user controls is the cap's variable."""
+    monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, "4MB")
+    before = digest(warehouse_copy.published)
+
+    with pytest.raises(WarehouseOutOfMemory) as failure:
+        refresh_scores(
+            data_dir=good_data, warehouse_dir=warehouse_copy.directory, dbt_vars=VARS, now=NOW, full_refresh=True
+        )
+
+    message = str(failure.value)
+    assert "\n" not in message and "Possible solutions" not in message
+    assert message.startswith("The DuckDB warehouse ran out of memory")
+    assert f"under its cap of 4MB: set {MEMORY_LIMIT_VARIABLE} higher" in message
+    assert digest(warehouse_copy.published) == before
+    assert read_runs(warehouse_copy.run_log)[-1]["message"] == message
 
 
 LOCK_HOLDER = """

@@ -49,9 +49,14 @@ KEPT_PARSES = 2
 class DbtFailed(UserFacingError, RuntimeError):
     """dbt finished with errors or failing tests; the message names the failing nodes."""
 
-    def __init__(self, message: str, failed_nodes: list[str]) -> None:
+    def __init__(self, message: str, failures: Mapping[str, str]) -> None:
         super().__init__(message)
-        self.failed_nodes = failed_nodes
+        # the unique id of each node that errored or failed, with dbt's message for it
+        self.failures = dict(failures)
+
+    @property
+    def failed_nodes(self) -> list[str]:
+        return list(self.failures)
 
 
 def dbt_executable() -> str:
@@ -248,18 +253,19 @@ class DbtProject:
         if invoke(arguments, log):
             return
         failures = failed_results(self.target_dir)
+        node_messages = {result["unique_id"]: (result.get("message") or "").strip() for result in failures}
         refusal = compilation_error(log.error_messages)
         if refusal is not None:
-            raise DbtFailed(refusal, [result["unique_id"] for result in failures])
+            raise DbtFailed(refusal, node_messages)
         # run-operation failures carry no message in run_results.json; the error log lines say what happened
         error_messages = log.error_messages
         details = [
             f"{result['unique_id']} ({result['status']}: "
-            f"{(result.get('message') or '').strip() or ' '.join(error_messages[-2:])})"
+            f"{node_messages[result['unique_id']] or ' '.join(error_messages[-2:])})"
             for result in failures
         ]
         detail = "; ".join(details or error_messages[-3:]) or "see the log above"
-        raise DbtFailed(f"dbt {arguments[0]} failed: {detail}", [result["unique_id"] for result in failures])
+        raise DbtFailed(f"dbt {arguments[0]} failed: {detail}", node_messages)
 
 
 def run_dbt(

@@ -13,9 +13,10 @@ import duckdb_engine
 import pyarrow as pa
 
 from scorehouse.contract import EntityFiles, quote_identifier
+from scorehouse.errors import UserFacingError
 from scorehouse.loading import RawLoad, accept_loaded_files, load_raw_tables
 from scorehouse.publishing import publish
-from scorehouse.warehouse_connection import connect
+from scorehouse.warehouse_connection import connect, out_of_memory_failure
 from scorehouse.warehouse_targets import (
     Publication,
     WarehouseTarget,
@@ -54,6 +55,9 @@ class DuckDBTarget(WarehouseTarget):
 
     def dbt_environment(self) -> dict[str, str]:
         return {**super().dbt_environment(), DUCKDB_PATH_VARIABLE: str(self.paths.working)}
+
+    def explained_failure(self, error: BaseException) -> UserFacingError | None:
+        return out_of_memory_failure(error)
 
     def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
         return load_raw_tables(self.paths.working, inputs, loaded_at)

@@ -466,16 +466,19 @@ def refresh_flow(
             accept_load(target, now)
             staged, quarantined, summary = read_results(target)
         except Exception as error:
+            explained = target.explained_failure(error)
             record_run(
                 paths.run_log,
                 RunRecord(
                     run_id, started_at, utc_now(), "failed", str(data_dir), sum(raw_counts.values()) or None,
-                    None, None, None, failed_check(error), str(error),
+                    None, None, None, failed_check(error), str(explained or error),
                 ),
             )
             # the report of the last publication, now saying that this run failed and where
             if has_publication(paths.run_log):
                 write_report_or_warn(target)
+            if explained is not None:
+                raise explained from error
             raise
         record_run(
             paths.run_log,

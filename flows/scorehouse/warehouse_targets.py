@@ -25,6 +25,7 @@ import yaml
 
 from scorehouse.contract import EntityFiles
 from scorehouse.dbt_runner import PROFILES_DIR, DbtProject
+from scorehouse.errors import UserFacingError
 from scorehouse.loading import RawLoad
 
 TARGET_VARIABLE = "SCOREHOUSE_TARGET"
@@ -183,6 +184,10 @@ class WarehouseTarget(ABC):
             self.dbt_environment(), dbt_vars, self.paths.dbt_target, own_process=self.runs_dbt_in_own_process,
             location_variables=self.location_variables,
         )
+
+    def explained_failure(self, error: BaseException) -> UserFacingError | None:
+        """The sentence for a failure of this warehouse itself that its settings can fix, or None."""
+        return None
 
     def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
         """Runs one Python step that uses this warehouse; Spark runs it in a process of its own."""
