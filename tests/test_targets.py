@@ -76,6 +76,20 @@ def test_write_table_round_trips(postgres_server: None, written_target: str, tmp
     check_write_table_round_trip(target_named(written_target, WarehousePaths(tmp_path)))
 
 
+def test_local_spark_steps_in_one_session_share_one_child_process(tmp_path: Path) -> None:
+    """A JVM start costs some 10 s: the consecutive steps of a block run in one child, which ends, its JVM
+    and the metastore lock with it, when the block ends; a step outside a block has a child of its own."""
+    target = target_named("spark", WarehousePaths(tmp_path))
+    with target.steps_in_one_session():
+        first_child = target.call(os.getpid)
+        assert target.call(target.query, "select 1") == [(1,)]
+        assert target.call(target.query, "select 2") == [(2,)]
+        assert target.call(os.getpid) == first_child != os.getpid()
+    with pytest.raises(ProcessLookupError):
+        os.kill(first_child, 0)
+    assert target.call(os.getpid) not in (first_child, os.getpid())
+
+
 def bi_connection() -> psycopg2.extensions.connection:
     return psycopg2.connect(
         host=os.environ["SCOREHOUSE_POSTGRES_HOST"], port=os.environ["SCOREHOUSE_POSTGRES_PORT"],

@@ -19,7 +19,7 @@ import logging
 import sysconfig
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -428,7 +428,7 @@ def refresh_flow(
     target = target_named(target_name or configured_target_name(), paths)
     run_id = flow_run.get_id() or uuid.uuid4().hex
     raw_counts: dict[str, int] = {}
-    with refresh_lock(paths.lock, wait=wait_for_running_refresh):
+    with refresh_lock(paths.lock, wait=wait_for_running_refresh), ExitStack() as last_steps:
         # the clock starts once the lock is held: a run that waited loads after the run it waited for
         started_at = utc_now()
         now = now or started_at
@@ -458,10 +458,14 @@ def refresh_flow(
                 )
             else:
                 build_models(dbt, rebuild_in_full)
-            delivery_gate(target, now, configured_as_of_date(dbt_vars), gate_settings(project_vars(dbt_vars)))
+            with target.steps_in_one_session():
+                delivery_gate(target, now, configured_as_of_date(dbt_vars), gate_settings(project_vars(dbt_vars)))
+                if not nothing_to_rebuild:
+                    fit_models(target, dbt_vars, now)
             if not nothing_to_rebuild:
-                fit_models(target, dbt_vars, now)
                 build_scores(dbt, rebuild_in_full)
+            # no dbt command follows: publishing, the results and the report share one session
+            last_steps.enter_context(target.steps_in_one_session())
             publication = publish_outputs(target, run_id, now)
             accept_load(target, now)
             staged, quarantined, summary = read_results(target)

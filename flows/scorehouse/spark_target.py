@@ -2,9 +2,9 @@
 
 `spark`: a local Spark session (pyspark) with its Hive metastore and tables in the warehouse folder. The
 metastore is an embedded Derby database that one JVM at a time may open, and dbt's session runs in a JVM of its
-own (a dbt process per command, `runs_dbt_in_own_process`). So every Python step there runs in a child process
-whose JVM is gone before the step returns (`SparkTarget.call`), leaving the metastore free for the next dbt
-command.
+own (a dbt process per command, `runs_dbt_in_own_process`). So the Python steps there run in a child process
+(`SparkTarget.call`): one per step, or one for the consecutive steps of a `steps_in_one_session` block; its JVM
+is gone before the next dbt command, which finds the metastore free.
 
 `spark_connect`: a Spark cluster through its Spark Connect server (docs/spark-cluster.md). The server holds
 the metastore and the tables; dbt, in the flow's process, and the Python steps send it SQL over gRPC, so no
@@ -19,7 +19,8 @@ import tempfile
 from abc import abstractmethod
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from multiprocessing import get_context
 from pathlib import Path
@@ -36,6 +37,7 @@ from scorehouse.warehouse_targets import (
     PUBLISHED_TABLES,
     Publication,
     Result,
+    WarehousePaths,
     WarehouseTarget,
     profile_output,
     split_qualified_name,
@@ -98,10 +100,7 @@ def stop_spark() -> None:
 
 def run_in_child(environment: dict[str, str], function: Callable[..., Result], arguments: tuple) -> Result:
     os.environ.update(environment)
-    try:
-        return function(*arguments)
-    finally:
-        stop_spark()
+    return function(*arguments)
 
 
 class SparkWarehouse(WarehouseTarget):
@@ -231,10 +230,36 @@ class SparkTarget(SparkWarehouse):
     def dbt_environment(self) -> dict[str, str]:
         return {**super().dbt_environment(), "SCOREHOUSE_SPARK_DIR": str(self.paths.spark.resolve())}
 
+    def __init__(self, paths: WarehousePaths) -> None:
+        super().__init__(paths)
+        # the child process of the current steps_in_one_session, whose JVM holds the metastore
+        self.steps_process: ProcessPoolExecutor | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What the child receives of this target, with its steps: not the parent's handle on the child."""
+        return {**self.__dict__, "steps_process": None}
+
     def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
+        with self.steps_in_one_session():
+            assert self.steps_process is not None
+            return self.steps_process.submit(run_in_child, self.dbt_environment(), function, arguments).result()
+
+    @contextmanager
+    def steps_in_one_session(self) -> Iterator[None]:
+        """One child process for the steps inside, each JVM start (some 10 s) saved; its JVM is gone, and the
+        metastore free for the next dbt command, when the block ends."""
+        if self.steps_process is not None:
+            yield
+            return
         self.paths.spark.mkdir(parents=True, exist_ok=True)
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as executor:
-            return executor.submit(run_in_child, self.dbt_environment(), function, arguments).result()
+            self.steps_process = executor
+            try:
+                yield
+            finally:
+                self.steps_process = None
+                with suppress(BrokenProcessPool):  # a child that died took its JVM with it
+                    executor.submit(stop_spark).result()
 
     def session(self) -> Any:
         return spark_session()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -190,8 +190,14 @@ class WarehouseTarget(ABC):
         return None
 
     def call(self, function: Callable[..., Result], *arguments: Any) -> Result:
-        """Runs one Python step that uses this warehouse; Spark runs it in a process of its own."""
+        """Runs one Python step that uses this warehouse; local Spark runs it in a process of its own."""
         return function(*arguments)
+
+    @contextmanager
+    def steps_in_one_session(self) -> Iterator[None]:
+        """The `call`s inside share one session of the warehouse, where each would otherwise open its own
+        (local Spark: a process with a JVM). No dbt command may run inside: it opens a session of its own."""
+        yield
 
     @abstractmethod
     def load_raw_tables(self, inputs: list[EntityFiles], loaded_at: datetime) -> RawLoad:
