@@ -227,13 +227,13 @@ class SparkTarget(SparkWarehouse):
     # dbt's session holds the metastore while its process lives: a process per command releases it
     runs_dbt_in_own_process = True
 
-    def dbt_environment(self) -> dict[str, str]:
-        return {**super().dbt_environment(), "SCOREHOUSE_SPARK_DIR": str(self.paths.spark.resolve())}
-
     def __init__(self, paths: WarehousePaths) -> None:
         super().__init__(paths)
         # the child process of the current steps_in_one_session, whose JVM holds the metastore
         self.steps_process: ProcessPoolExecutor | None = None
+
+    def dbt_environment(self) -> dict[str, str]:
+        return {**super().dbt_environment(), "SCOREHOUSE_SPARK_DIR": str(self.paths.spark.resolve())}
 
     def __getstate__(self) -> dict[str, Any]:
         """What the child receives of this target, with its steps: not the parent's handle on the child."""
