@@ -31,7 +31,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from scorehouse.contract import ContractError, EntityFiles, check_data_dir
-from scorehouse.customer_value_fitting import FitOutcome, fit_customer_value, log_fit_outcomes
+from scorehouse.customer_value_fitting import fit_customer_value, log_fit_outcomes
 from scorehouse.dbt_runner import PROJECT_DIR, REFRESH_BUILD, DbtFailed, DbtProject
 from scorehouse.errors import UserFacingError
 from scorehouse.loading import RawLoad
@@ -64,7 +64,6 @@ from scorehouse.warehouse_targets import (
 
 if TYPE_CHECKING:
     from scorehouse.churn_model import ChurnModelFit
-    from scorehouse.score_weights import WeightFit
 
 DEFAULT_WAREHOUSE_DIR = PROJECT_DIR / "warehouse"
 STAGED_TABLES = {
@@ -297,39 +296,31 @@ def build_models(dbt: DbtProject, full_refresh: bool) -> None:
     dbt.run(refresh_build(["--exclude", FITTED_MODELS_SELECTOR, HISTORY_SELECTOR], full_refresh), run_logger())
 
 
-def fit_every_model(
-    target: WarehouseTarget, settings: Mapping[str, Any], trained_at: datetime
-) -> tuple[ChurnModelFit, list[FitOutcome], WeightFit]:
-    """The churn model, the customer value models and the score weights, fitted in one call of the target:
-    on the spark target each call is a process with a JVM of its own, which takes some ten seconds to start."""
-    # scikit-learn and SciPy take seconds to import: a run with nothing to rebuild does not pay for them
-    from scorehouse.churn_model import fit_churn_model
-    from scorehouse.score_weights import fit_score_weights
-
-    churn_fit = fit_churn_model(
-        target, list(settings["churn_model_features"]), settings["churn_model_min_training_customers"], trained_at
-    )
-    return churn_fit, fit_customer_value(target, settings, trained_at), fit_score_weights(target, settings, trained_at)
-
-
 @step(is_transient)
 def fit_models(target: WarehouseTarget, dbt_vars: Mapping[str, Any] | None, trained_at: datetime) -> ChurnModelFit:
     """Fits the churn model on the training set build_models made and stores it as a new version. A
     training set too small or with one outcome only is recorded as a skipped version and logged as a
     warning: the run goes on with empty churn probabilities. Then fits the customer value models
     (scorehouse.customer_value_fitting) and the suggested score weights (scorehouse.score_weights), whose
-    failed fits are warnings too."""
-    # imported here for the reason fit_every_model gives
-    from scorehouse.churn_model import FITTED
+    failed fits are warnings too. The three fits share one session of the warehouse."""
+    # scikit-learn and SciPy take seconds to import: a run with nothing to rebuild does not pay for them
+    from scorehouse.churn_model import FITTED, fit_churn_model
     from scorehouse.score_weights import FITTED as WEIGHTS_FITTED
+    from scorehouse.score_weights import fit_score_weights
 
-    fit, value_outcomes, weight_fit = target.call(fit_every_model, target, project_vars(dbt_vars), trained_at)
+    settings = project_vars(dbt_vars)
     logger = run_logger()
-    if fit.status == FITTED:
-        logger.info("churn model version %d: %s", fit.model_version, fit.message)
-    else:
-        logger.warning("churn model version %d %s: %s", fit.model_version, fit.status, fit.message)
-    log_fit_outcomes(value_outcomes, logger)
+    with target.steps_in_one_session():
+        fit = target.call(
+            fit_churn_model, target, list(settings["churn_model_features"]),
+            settings["churn_model_min_training_customers"], trained_at,
+        )
+        if fit.status == FITTED:
+            logger.info("churn model version %d: %s", fit.model_version, fit.message)
+        else:
+            logger.warning("churn model version %d %s: %s", fit.model_version, fit.status, fit.message)
+        log_fit_outcomes(target.call(fit_customer_value, target, settings, trained_at), logger)
+        weight_fit = target.call(fit_score_weights, target, settings, trained_at)
     log = logger.info if weight_fit.status == WEIGHTS_FITTED else logger.warning
     log("score weight review version %d %s: %s", weight_fit.model_version, weight_fit.status, weight_fit.message)
     return fit
