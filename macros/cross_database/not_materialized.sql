@@ -1,9 +1,10 @@
 {% macro not_materialized() %}
-    {#- Written after `as` in a CTE that a model scans once per prediction cutoff (rows_at_cutoffs), so the
-        warehouse reads the relation again for each scan instead of keeping the CTE's rows. DuckDB keeps a
-        CTE read more than once whose query joins, as the *_reconciled views do (with the merged customer
-        ids); at 100M orders the orders and events it kept this way ran the features at the cutoffs out of
-        memory. PostgreSQL keeps such CTEs too, but spills them to disk; Spark has no such keyword. -#}
+    {#- Written after `as` in a CTE that a model reads more than once over many rows, so the warehouse computes
+        the CTE again for each read instead of keeping its rows. DuckDB keeps a CTE read more than once whose
+        query joins; at 100M orders the rows kept this way ran the features at the prediction cutoffs out of
+        memory (the orders and events per cutoff), and the checked orders spilled to disk (the order ids
+        delivered more than once, then the rows to write). PostgreSQL keeps such CTEs too, but spills them to
+        disk; Spark has no such keyword. -#}
     {{- return(adapter.dispatch('not_materialized', 'scorehouse')()) -}}
 {% endmacro %}
 

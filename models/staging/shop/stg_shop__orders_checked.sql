@@ -10,7 +10,10 @@
 
 with
 
-source as (
+-- The rows go through these CTEs twice: once to find the order ids delivered more than once, once to be written.
+-- DuckDB would keep them between the two, which at 100M orders spills to disk and takes longer than computing
+-- them again (not_materialized).
+source as {{ scorehouse.not_materialized() }} (
     {{ raw_rows_to_check(source('shop', 'orders'), 'unknown customer_id') }}
 ),
 
@@ -22,7 +25,7 @@ order_statuses as (
     select * from {{ ref('order_statuses') }}
 ),
 
-typed as (
+typed as {{ scorehouse.not_materialized() }} (
     select
         ----------  ids
         {{ clean_text('order_id') }} as order_id,
@@ -48,7 +51,7 @@ typed as (
     from source
 ),
 
-row_checked as (
+row_checked as {{ scorehouse.not_materialized() }} (
     select
         typed.*,
         order_statuses.is_purchase,
@@ -94,7 +97,7 @@ previously_staged as (
 ),
 
 {% endif %}
-versions as (
+versions as {{ scorehouse.not_materialized() }} (
     select
         order_id,
         customer_id,
