@@ -79,11 +79,26 @@ purchased_items as (
     {% endif %}
 ),
 
+-- one row per order and category first, so each customer and category counts its orders with a plain count: a
+-- count(distinct) beside the other aggregates made DuckDB keep every purchased item and join two aggregations
+purchased_orders as (
+    select
+        customer_id,
+        category,
+        order_id,
+        min(ordered_at) as ordered_at,
+        sum(quantity) as quantity,
+        sum(item_revenue) as item_revenue
+    from purchased_items
+    group by customer_id, category, order_id
+),
+
 summarized as (
     select
         customer_id,
         category,
-        count(distinct order_id) as purchase_count,
+        -- a marker row has no order
+        count(order_id) as purchase_count,
         cast(sum(quantity) as {{ dbt.type_bigint() }}) as item_quantity,
         sum(item_revenue) as item_revenue,
         min(ordered_at) as first_purchased_at,
@@ -93,7 +108,7 @@ summarized as (
         {{ as_of }} as as_of_date,
         {{ date_literal(purchase_window_start_date()) }} as window_start_date,
         {{ run_started_timestamp() }} as summarized_at
-    from purchased_items
+    from purchased_orders
     group by customer_id, category
 )
 
