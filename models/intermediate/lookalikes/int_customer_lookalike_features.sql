@@ -1,16 +1,16 @@
--- Each customer's lookalike features, one row per customer, date and feature, as of two dates: the as-of
--- date (`scoring`) and the newest score-history snapshot at least `lookalike_validation_min_days` before it
--- (`validation`; none without such a snapshot). Only what prospects have too, and nothing sensitive: the
--- acquisition channel, and page views, add-to-carts, email opens and email clicks in the
--- `lookalike_engagement_days` up to the date (in bands). Gender, age and country are left out, as the churn
--- model leaves them out: an audience must not be picked by them. Tenure is left out too: the seed group's
--- long tenure made new customers look unlike it, though they are the ones who buy (docs/audiences.md).
+-- Each customer's lookalike features, one row per customer and date with a column per feature, as of two
+-- dates: the as-of date (`scoring`) and the newest score-history snapshot at least
+-- `lookalike_validation_min_days` before it (`validation`; none without such a snapshot). Only what prospects
+-- have too, and nothing sensitive: the acquisition channel, and page views, add-to-carts, email opens and email
+-- clicks in the `lookalike_engagement_days` up to the date (in bands). Gender, age and country are left out, as
+-- the churn model leaves them out: an audience must not be picked by them. Tenure is left out too: the seed
+-- group's long tenure made new customers look unlike it, though they are the ones who buy (docs/audiences.md).
 {%- set engagement_days = numeric_var('lookalike_engagement_days', 1, 36500, whole_number=true) %}
 {%- set validation_min_days = numeric_var('lookalike_validation_min_days', 1, 36500, whole_number=true) %}
 {%- set latest_validation_date = (
     modules.datetime.date.fromisoformat(as_of_date()) - modules.datetime.timedelta(days=validation_min_days)
 ).isoformat() %}
-{%- set event_types = ['page_view', 'add_to_cart', 'email_open', 'email_click'] %}
+{%- set event_types = lookalike_engagement_event_types() %}
 
 with
 
@@ -91,19 +91,11 @@ features as (
         customer_id,
         feature_date_role,
         feature_date,
-        'acquisition_channel' as feature,
-        coalesce(acquisition_channel, 'unknown') as feature_value
+        {%- for event_type in event_types %}
+        {{ count_band(event_type ~ '_count') }} as {{ event_type }}_count,
+        {%- endfor %}
+        coalesce(acquisition_channel, 'unknown') as acquisition_channel
     from customer_features
-    {%- for event_type in event_types %}
-    union all
-    select
-        customer_id,
-        feature_date_role,
-        feature_date,
-        '{{ event_type }}_count' as feature,
-        {{ count_band(event_type ~ '_count') }} as feature_value
-    from customer_features
-    {%- endfor %}
 )
 
 select * from features
