@@ -124,6 +124,9 @@ class RunResult:
     measurement: Measurement
     dbt_seconds: float | None  # dbt's own time for the scoring builds (models, then scores), without start-up
     slowest_nodes: list[tuple[str, float]]
+    # dbt's time in the incremental models, which an incremental run builds for the new rows only: what a
+    # refresh would save at most were they free, the rest being rebuilt in full on every run
+    incremental_model_seconds: float
     stages: dict[str, StageTime]
     error: str | None
 
@@ -202,12 +205,15 @@ def run_measured(
     return Measurement(return_code, seconds, peak_rss, peak_spill, log_path)
 
 
-def slowest_nodes(log_text: str) -> list[tuple[str, float]]:
-    timings = [
+def node_timings(log_text: str) -> list[tuple[str, float]]:
+    return [
         (match["node"], float(match["seconds"]))
         for line in log_text.splitlines()
         if (match := DBT_NODE.search(line))
     ]
+
+
+def slowest_nodes(timings: list[tuple[str, float]]) -> list[tuple[str, float]]:
     return sorted(timings, key=lambda timing: timing[1], reverse=True)[:SLOWEST_NODES_SHOWN]
 
 
@@ -328,10 +334,12 @@ def score(scale: Scale, label: str, deliveries_dir: Path, warehouse_dir: Path, s
     # builds report in order: the models, the scores after the fits, then the history
     scoring_builds = [float(seconds) for seconds in finished[:len(SCORING_BUILD_STAGES)]]
     scoring_seconds = sum(scoring_builds) if len(scoring_builds) == len(SCORING_BUILD_STAGES) else None
+    timings = node_timings(log_text)
     return RunResult(
         measurement,
         scoring_seconds,
-        slowest_nodes(log_text),
+        slowest_nodes(timings),
+        sum(seconds for node, seconds in timings if " incremental model " in node),
         stage_times(log_text),
         run_error(measurement, log_text),
     )
@@ -466,6 +474,10 @@ def report(results: list[ScaleResult]) -> str:
         f"{run.measurement.seconds - sum(stage.seconds for stage in run.stages.values()):,.1f}" for _, run in runs
     ]
     lines.append("| outside the steps: start-up, imports, exit | " + " | ".join(outside_steps) + " |")
+    lines.append(
+        "| of the builds: the incremental models | "
+        + " | ".join(f"{run.incremental_model_seconds:,.1f}" for _, run in runs) + " |"
+    )
     for result in results:
         if result.error:
             lines += ["", f"{result.scale.name} failed: {result.error}"]
